@@ -1,0 +1,265 @@
+"""The kissgame command line: play (the default), check, explore, replay, graph, schema, new."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .engine.diagnostics import ERROR, WARNING, display_path
+from .resources import default_story_root
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    pass
+
+
+def _story_dir(value: str | None) -> Path:
+    if value is None:
+        return default_story_root()
+    path = Path(value)
+    if not path.exists():
+        raise UsageError(f"no such story folder: {value}")
+    if path.is_file() and path.name == "story.yaml":
+        path = path.parent
+    if not path.is_dir():
+        raise UsageError(f"not a folder: {value}")
+    return path
+
+
+def _print_findings(findings: list, stream=sys.stdout) -> None:
+    for finding in findings:
+        print(finding.format(), file=stream)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .checker import check
+
+    root = _story_dir(args.dir)
+    if args.watch:
+        from .watch import watch_check
+
+        return watch_check(root)
+    _result, findings = check(root)
+    errors = sum(1 for f in findings if f.severity == ERROR)
+    warnings = sum(1 for f in findings if f.severity == WARNING)
+    if args.json:
+        print(json.dumps({"story": display_path(str(root)), "errors": errors,
+                          "warnings": warnings,
+                          "diagnostics": [f.to_dict() for f in findings]}, indent=2))
+    else:
+        _print_findings(findings)
+        if findings:
+            print(f"{errors} error(s), {warnings} warning(s)", file=sys.stderr)
+    return EXIT_FAIL if errors else EXIT_OK
+
+
+def _load_or_report(root: Path, as_json: bool = False):
+    from .cache import load_story_cached
+
+    result = load_story_cached(root)
+    if not result.ok:
+        errors = [d for d in result.diagnostics if d.severity == ERROR]
+        if as_json:
+            print(json.dumps({"error": "the story has errors",
+                              "diagnostics": [d.to_dict() for d in errors]}, indent=2))
+        else:
+            print(f"{display_path(str(root))}: the story has errors; run 'kissgame check'",
+                  file=sys.stderr)
+            _print_findings(errors, sys.stderr)
+        return None
+    return result.story
+
+
+def cmd_explore(args: argparse.Namespace) -> int:
+    from .explorer import explore, story_stats
+    from .recording import Recording, write_recording
+
+    root = _story_dir(args.dir)
+    story = _load_or_report(root, args.json)
+    if story is None:
+        return EXIT_FAIL
+    report = explore(story, max_states=args.max_states, runs=args.runs, seed=args.seed)
+    stats = story_stats(story, seed=args.seed) if args.stats else None
+    if args.write_recordings:
+        out = Path(args.write_recordings)
+        for eid, path in report.endings.items():
+            if path is not None:
+                write_recording(out / f"{eid}.yaml", Recording(
+                    story.id, args.seed, path, eid, f"shortest path to {eid}"))
+    if args.json:
+        data = report.to_dict()
+        if stats is not None:
+            data["stats"] = stats.to_dict()
+        print(json.dumps(data, indent=2))
+        return EXIT_OK if report.ok else EXIT_FAIL
+    mode = "exhaustive" if report.exhaustive else (
+        f"bounded at {args.max_states} states, then {report.random_runs} seeded random "
+        f"runs (seed {args.seed}, some steered toward unfound endings)")
+    print(f"{story.title}: explored {report.states_explored} states ({mode})")
+    print(f"scenes reached: {len(report.scenes_reached)}/{report.scenes_total}")
+    found = sum(1 for p in report.endings.values() if p is not None)
+    print(f"endings reached: {found}/{len(report.endings)}")
+    for eid, path in report.endings.items():
+        title = story.endings[eid].title
+        if path is None:
+            print(f"  NOT REACHED  {eid} ({title})")
+        else:
+            print(f"  {len(path):3d} choices  {eid} ({title}): {' > '.join(path)}")
+    for finding in report.diagnostics(story):
+        print(finding.format())
+    if stats is not None:
+        print(f"stats: {stats.scenes} scenes, {stats.words} words, {stats.endings} endings, "
+              f"{stats.choices} choices ({stats.meaningful_choices} change a variable or lead "
+              f"somewhere different)")
+        print(f"stats: over {stats.playthroughs} random playthroughs: "
+              f"{stats.avg_choices:.1f} choices (min {stats.min_choices}, max "
+              f"{stats.max_choices}), {stats.avg_words:.0f} words read on average")
+    return EXIT_OK if report.ok else EXIT_FAIL
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from .recording import RecordingError, read_recording, run_recording
+
+    try:
+        recording = read_recording(args.file)
+    except RecordingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    root = _story_dir(args.story)
+    story = _load_or_report(root)
+    if story is None:
+        return EXIT_FAIL
+    result = run_recording(story, recording)
+    print("\n".join(result.transcript))
+    if not result.ok:
+        print(f"{args.file}: {result.problem}", file=sys.stderr)
+        return EXIT_FAIL
+    print(f"replayed {len(recording.choices)} choices: ok", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_graph(args: argparse.Namespace) -> int:
+    from .graph import to_dot, to_mermaid, to_text
+
+    root = _story_dir(args.dir)
+    story = _load_or_report(root)
+    if story is None:
+        return EXIT_FAIL
+    if args.episode and args.episode not in story.episodes and not any(
+            s.episode == args.episode for s in story.scenes.values()):
+        raise UsageError(f"no episode '{args.episode}' in this story")
+    render = {"dot": to_dot, "mermaid": to_mermaid, "text": to_text}[args.format]
+    sys.stdout.write(render(story, args.episode))
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from .schema import story_schema
+
+    print(json.dumps(story_schema(), indent=2))
+    return EXIT_OK
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from .scaffold import scaffold
+
+    try:
+        created = scaffold(Path(args.dir))
+    except FileExistsError as exc:
+        raise UsageError(str(exc)) from None
+    for path in created:
+        print(f"created {display_path(str(path))}")
+    return EXIT_OK
+
+
+def cmd_play(args: argparse.Namespace) -> int:
+    root = _story_dir(getattr(args, "dir", None))
+    from .tui.app import run_app
+
+    return run_app(root, watch=getattr(args, "watch", False),
+                   debug=getattr(args, "debug", False),
+                   replay_file=getattr(args, "replay", None))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kissgame", description="Play, check and explore branching stories in the "
+        "terminal. With no command, plays the built-in story.")
+    parser.add_argument("--version", action="version", version=_version())
+    sub = parser.add_subparsers(dest="command")
+
+    p = sub.add_parser("play", help="play a story folder in the terminal")
+    p.add_argument("dir", nargs="?", help="story folder (default: the built-in story)")
+    p.add_argument("--watch", action="store_true", help="reload edited scene files live")
+    p.add_argument("--debug", action="store_true", help="enable the debug overlay (F12)")
+    p.add_argument("--replay", metavar="FILE", help="play a recording back step by step")
+    p.set_defaults(func=cmd_play)
+
+    p = sub.add_parser("check", help="lint a story: every error and warning with its place")
+    p.add_argument("dir", nargs="?")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--watch", action="store_true", help="re-check on every save")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("explore", help="search every reachable state; prove endings reachable")
+    p.add_argument("dir", nargs="?")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--runs", type=int, default=2000, metavar="N",
+                   help="random playthroughs when the state space is too large (default 2000)")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="seed (default 0)")
+    p.add_argument("--max-states", type=int, default=200_000, metavar="N",
+                   help="states to search exhaustively before random runs (default 200000)")
+    p.add_argument("--stats", action="store_true", help="also report story size and "
+                   "average choices and words per playthrough")
+    p.add_argument("--write-recordings", metavar="DIR",
+                   help="write the shortest path to each ending as a recording in DIR")
+    p.set_defaults(func=cmd_explore)
+
+    p = sub.add_parser("replay", help="replay a recording headless and print the transcript")
+    p.add_argument("file")
+    p.add_argument("--story", metavar="DIR")
+    p.set_defaults(func=cmd_replay)
+
+    p = sub.add_parser("graph", help="the scene graph for Graphviz, Mermaid or the terminal")
+    p.add_argument("dir", nargs="?")
+    p.add_argument("--format", choices=["dot", "mermaid", "text"], default="dot")
+    p.add_argument("--episode", help="draw only this episode")
+    p.set_defaults(func=cmd_graph)
+
+    p = sub.add_parser("schema", help="print the JSON Schema of story files")
+    p.set_defaults(func=cmd_schema)
+
+    p = sub.add_parser("new", help="scaffold a new story folder that passes check and explore")
+    p.add_argument("dir")
+    p.set_defaults(func=cmd_new)
+    return parser
+
+
+def _version() -> str:
+    from . import __version__
+
+    return f"kissgame {__version__}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args.func, args.dir = cmd_play, None
+    try:
+        return args.func(args)
+    except UsageError as exc:
+        print(f"kissgame: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""A cache of compiled stories, keyed by the content of every story file.
+
+A warm start reads one file instead of parsing YAML. The cache is never trusted
+blindly: the key covers the kissgame version and each file's path and bytes, and
+the payload carries its own SHA-256, so a stale, truncated or tampered-with entry
+is ignored and rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from pathlib import Path
+
+from . import __version__
+from .engine.diagnostics import Diagnostic
+from .loader import MANIFEST, LoadResult, load_story, story_files
+from .resources import cache_dir
+
+MAGIC = b"KISSGAME-CACHE-1\n"
+
+
+def story_key(root: Path) -> str:
+    digest = hashlib.sha256(f"kissgame {__version__}\0".encode())
+    for path in [root / MANIFEST, *story_files(root)]:
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            digest.update(b"\0missing")
+        digest.update(b"\0")
+    digest.update(str(root.resolve()).encode())
+    return digest.hexdigest()
+
+
+def _entry(key: str, folder: Path | None) -> Path:
+    return (folder or cache_dir()) / f"story-{key[:32]}.bin"
+
+
+def read_cached(key: str, folder: Path | None = None) -> tuple | None:
+    path = _entry(key, folder)
+    try:
+        blob = path.read_bytes()
+    except OSError:
+        return None
+    head = MAGIC + key.encode() + b"\n"
+    if not blob.startswith(head) or len(blob) < len(head) + 32:
+        return None
+    checksum, payload = blob[len(head): len(head) + 32], blob[len(head) + 32:]
+    if hashlib.sha256(payload).digest() != checksum:
+        return None
+    try:
+        return pickle.loads(payload)
+    except Exception:  # a corrupt entry is only a cache miss
+        return None
+
+
+def write_cached(key: str, value: tuple, folder: Path | None = None) -> None:
+    path = _entry(key, folder)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(MAGIC + key.encode() + b"\n" + hashlib.sha256(payload).digest())
+            handle.write(payload)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a cache that cannot be written only costs speed
+
+
+def load_story_cached(root: str | Path, folder: Path | None = None) -> LoadResult:
+    """``load_story`` through the cache. Only stories that loaded without errors are kept."""
+    root = Path(root)
+    if not (root / MANIFEST).is_file():
+        return load_story(root)
+    key = story_key(root)
+    hit = read_cached(key, folder)
+    if hit is not None:
+        story, diagnostics = hit
+        return LoadResult(story, list(diagnostics))
+    result = load_story(root)
+    if result.ok:
+        diagnostics: list[Diagnostic] = result.diagnostics
+        write_cached(key, (result.story, diagnostics), folder)
+    return result

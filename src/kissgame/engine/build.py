@@ -1,0 +1,609 @@
+"""Plain data (dicts, lists, scalars) -> a compiled Story, with every problem located.
+
+The loader hands over ``LocDict``/``LocList`` values that remember the line and
+column of each item; tests may hand over plain dicts, which are located at line 1.
+Nothing here raises on bad input: problems become diagnostics and the build goes
+on, so an author sees every error of a story at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any
+
+from .diagnostics import ERROR, Diagnostic, SourceSpan
+from .expr import (
+    ANY,
+    Assign,
+    Bounds,
+    Expr,
+    ParseFailure,
+    TypeChecker,
+    parse_effects_ir,
+    parse_expression_ir,
+    span_at,
+    suggest,
+    value_type,
+)
+from .model import (
+    Block,
+    Character,
+    Choice,
+    ConditionalBlock,
+    Dialogue,
+    Ending,
+    Episode,
+    Meter,
+    Narration,
+    Scene,
+    Story,
+    VarDecl,
+)
+from .text import parse_template, template_exprs
+
+FORMAT_VERSION = 1
+
+MANIFEST_FIELDS = {
+    "format", "id", "title", "start", "author", "description", "characters", "vars",
+    "episodes", "ships", "meters", "clues", "endings", "tags",
+}
+FILE_FIELDS = {"episode", "vars", "scenes"}
+SCENE_FIELDS = {"id", "title", "episode", "text", "on_enter", "choices", "next", "ending", "tags"}
+CHOICE_FIELDS = {"id", "label", "to", "if", "locked", "do", "once", "tags"}
+CHARACTER_FIELDS = {"name", "color"}
+METER_FIELDS = {"label", "var", "max"}
+ENDING_FIELDS = {"title", "turns_on", "hint"}
+BOUNDED_VAR_FIELDS = {"value", "min", "max"}
+ID_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+VAR_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+RESERVED_WORDS = {"true", "false", "True", "False", "and", "or", "not", "if", "else", "None"}
+
+
+class LocDict(dict):
+    """A dict that remembers where it and each of its values started (1-based)."""
+
+    line = 1
+    col = 1
+    spans: dict[Any, tuple[int, int, int]] = {}
+
+
+class LocList(list):
+    line = 1
+    col = 1
+    spans: list[tuple[int, int, int]] = []
+
+
+class _Builder:
+    def __init__(self, root: str):
+        self.root = root
+        self.diagnostics: list[Diagnostic] = []
+
+    # -- locations and reporting
+
+    def here(self, file: str, container: Any, key: Any = None) -> SourceSpan:
+        """The span of ``container[key]`` (or of the container when key is None)."""
+        if key is not None:
+            spans = getattr(container, "spans", None)
+            if isinstance(spans, dict) and key in spans:
+                line, col, _ = spans[key]
+                return SourceSpan(file, line, col)
+            if isinstance(spans, list) and isinstance(key, int) and key < len(spans):
+                line, col, _ = spans[key]
+                return SourceSpan(file, line, col)
+        return SourceSpan(file, getattr(container, "line", 1), getattr(container, "col", 1))
+
+    def text_span(self, file: str, container: Any, key: Any) -> SourceSpan:
+        """Where the text of a scalar begins (past an opening quote)."""
+        span = self.here(file, container, key)
+        spans = getattr(container, "spans", None)
+        quoted = 0
+        if isinstance(spans, dict) and key in spans or isinstance(spans, list) and isinstance(key, int) and key < len(spans):
+            quoted = spans[key][2]
+        return SourceSpan(span.file, span.line, span.col + quoted)
+
+    def error(self, code: str, message: str, span: SourceSpan) -> None:
+        self.diagnostics.append(Diagnostic(code, ERROR, message, span))
+
+    def mapping(self, value: Any, file: str, span: SourceSpan, what: str,
+                fields: set[str] | None = None, required: tuple[str, ...] = ()) -> dict | None:
+        if not isinstance(value, dict):
+            self.error("KG002", f"{what} must be a mapping, not {_kind(value)}", span)
+            return None
+        if fields is not None:
+            for key in value:
+                if key not in fields:
+                    hint = suggest(str(key), fields)
+                    self.error("KG003", f"unknown field '{key}' in {what}{hint}",
+                               self.key_span(file, value, key))
+        for key in required:
+            if key not in value:
+                self.error("KG004", f"{what} needs a '{key}' field", span)
+        return value
+
+    def key_span(self, file: str, mapping: Any, key: Any) -> SourceSpan:
+        # Keys are located by their value's position; good enough for one-line fields.
+        return self.here(file, mapping, key)
+
+    def string(self, mapping: dict, key: str, file: str, what: str,
+               default: str | None = "") -> str | None:
+        value = mapping.get(key, default)
+        if value is None and default is None and key not in mapping:
+            return None
+        if isinstance(value, bool) or value is None:
+            self.error("KG002", f"'{key}' of {what} must be text, not {_kind(value)}",
+                       self.here(file, mapping, key))
+            return default
+        if isinstance(value, int | float):
+            return str(value)
+        if not isinstance(value, str):
+            self.error("KG002", f"'{key}' of {what} must be text, not {_kind(value)}",
+                       self.here(file, mapping, key))
+            return default
+        return value
+
+    def string_list(self, mapping: dict, key: str, file: str, what: str) -> tuple[str, ...]:
+        value = mapping.get(key)
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+            self.error("KG002", f"'{key}' of {what} must be a list of words",
+                       self.here(file, mapping, key))
+            return ()
+        return tuple(value)
+
+    # -- expressions
+
+    def expression(self, source: Any, span: SourceSpan, what: str) -> Expr | None:
+        if isinstance(source, bool):
+            source = "true" if source else "false"
+        if not isinstance(source, str | int | float):
+            self.error("KG002", f"{what} must be an expression in text, not {_kind(source)}", span)
+            return None
+        source = str(source)
+        try:
+            ir = parse_expression_ir(source, f"{span.file}:{span.line}:{span.col}")
+        except ParseFailure as exc:
+            self.error("KG010", f"in {what}: {exc.args[0]}", span_at(span, source, exc.offset))
+            return None
+        return Expr(source, ir, span)
+
+    def effects(self, value: Any, file: str, container: Any, key: Any,
+                what: str) -> tuple[Assign, ...]:
+        items: list[tuple[str, SourceSpan]] = []
+        if isinstance(value, str):
+            items.append((value, self.text_span(file, container, key)))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if not isinstance(item, str):
+                    self.error("KG002", f"each effect in {what} must be text like 'x += 1'",
+                               self.here(file, value, i))
+                    continue
+                items.append((item, self.text_span(file, value, i)))
+        else:
+            self.error("KG002", f"{what} must be text like 'x += 1' or a list of such",
+                       self.here(file, container, key))
+        out = []
+        for source, span in items:
+            try:
+                parsed = parse_effects_ir(source, f"{span.file}:{span.line}:{span.col}")
+            except ParseFailure as exc:
+                self.error("KG010", f"in {what}: {exc.args[0]}",
+                           span_at(span, source, exc.offset))
+                continue
+            for name, op, ir, off in parsed:
+                where = span_at(span, source, off)
+                out.append(Assign(name, op, Expr(source, ir, span), where, source))
+        return tuple(out)
+
+    def template(self, value: Any, span: SourceSpan, what: str) -> tuple:
+        if isinstance(value, bool) or value is None:
+            self.error("KG002", f"{what} must be text, not {_kind(value)}", span)
+            return ("",)
+        if isinstance(value, int | float):
+            value = str(value)
+        if not isinstance(value, str):
+            self.error("KG002", f"{what} must be text, not {_kind(value)}", span)
+            return ("",)
+        return parse_template(value, span, self.diagnostics)
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def build_story(manifest: Any, files: list[tuple[str, Any]], manifest_file: str = "story.yaml",
+                root: str = ".") -> tuple[Story | None, list[Diagnostic]]:
+    """Compile a manifest and scene files (plain or located data) into a Story."""
+    b = _Builder(root)
+    top = SourceSpan(manifest_file)
+    m = b.mapping(manifest, manifest_file, top, "the manifest", MANIFEST_FIELDS,
+                  ("format", "id", "title", "start"))
+    if m is None:
+        return None, b.diagnostics
+    fmt = m.get("format")
+    if "format" in m and fmt != FORMAT_VERSION:
+        b.error("KG009", f"format {fmt!r} is not supported; this kissgame reads format "
+                f"{FORMAT_VERSION}", b.here(manifest_file, m, "format"))
+
+    vars: dict[str, VarDecl] = {}
+    _declare_vars(b, m.get("vars"), manifest_file, m, "vars", vars)
+    characters = _characters(b, m, manifest_file)
+    episodes = _episodes(b, m, manifest_file)
+    endings = _endings(b, m, manifest_file)
+    ships = _meters(b, m, "ships", manifest_file, vars)
+    meters = _meters(b, m, "meters", manifest_file, vars)
+    clues = _meters(b, m, "clues", manifest_file, vars)
+
+    scenes: dict[str, Scene] = {}
+    for file, data in files:
+        f = b.mapping(data, file, SourceSpan(file, getattr(data, "line", 1)), "a scene file",
+                      FILE_FIELDS, ("scenes",))
+        if f is None:
+            continue
+        _declare_vars(b, f.get("vars"), file, f, "vars", vars)
+        file_episode = b.string(f, "episode", file, "the scene file") or ""
+        raw_scenes = f.get("scenes")
+        if raw_scenes is None:
+            continue
+        if not isinstance(raw_scenes, list):
+            b.error("KG002", "'scenes' must be a list of scenes", b.here(file, f, "scenes"))
+            continue
+        for i, raw in enumerate(raw_scenes):
+            scene = _scene(b, raw, file, b.here(file, raw_scenes, i), file_episode, characters)
+            if scene is None:
+                continue
+            if scene.id in scenes:
+                first = scenes[scene.id].span
+                b.error("KG101", f"scene id '{scene.id}' is already used at {first}", scene.span)
+                continue
+            scenes[scene.id] = scene
+
+    start = b.string(m, "start", manifest_file, "the manifest") or ""
+    story = Story(
+        id=b.string(m, "id", manifest_file, "the manifest") or "",
+        title=b.string(m, "title", manifest_file, "the manifest") or "",
+        start=start,
+        root=root,
+        span=top,
+        scenes=scenes,
+        vars=vars,
+        characters=characters,
+        episodes=episodes,
+        ships=ships,
+        meters=meters,
+        clues=clues,
+        endings=endings,
+        author=b.string(m, "author", manifest_file, "the manifest") or "",
+        description=b.string(m, "description", manifest_file, "the manifest") or "",
+        tags=b.string_list(m, "tags", manifest_file, "the manifest"),
+        files=(manifest_file, *(file for file, _ in files)),
+    )
+    used = _resolve(b, story, m, manifest_file)
+    return dataclasses.replace(story, used_vars=frozenset(used)), b.diagnostics
+
+
+def _declare_vars(b: _Builder, raw: Any, file: str, parent: Any, key: str,
+                  out: dict[str, VarDecl], prefix: str = "") -> None:
+    if raw is None:
+        return
+    if not isinstance(raw, dict):
+        b.error("KG002", "'vars' must map variable names to initial values",
+                b.here(file, parent, key))
+        return
+    for name, value in raw.items():
+        full = f"{prefix}{name}"
+        span = b.here(file, raw, name)
+        if not isinstance(name, str) or not VAR_PATTERN.match(full) or name in RESERVED_WORDS:
+            b.error("KG013", f"'{full}' is not a valid variable name (letters, digits, _)", span)
+            continue
+        bounds = None
+        if isinstance(value, dict) and "value" in value and set(value) <= BOUNDED_VAR_FIELDS:
+            low, high = value.get("min"), value.get("max")
+            for label, bound in (("min", low), ("max", high)):
+                if bound is not None and (isinstance(bound, bool) or
+                                          not isinstance(bound, int | float)):
+                    b.error("KG002", f"'{label}' of '{full}' must be a number",
+                            b.here(file, value, label))
+            bounds = Bounds(low if isinstance(low, int | float) else None,
+                            high if isinstance(high, int | float) else None)
+            value = value["value"]
+            if value_type(value) != "number":
+                b.error("KG002", f"'{full}' has min/max, so its value must be a number", span)
+                continue
+            if (bounds.low is not None and value < bounds.low) or (
+                    bounds.high is not None and value > bounds.high):
+                b.error("KG002", f"initial value of '{full}' is outside its min/max", span)
+        elif isinstance(value, dict):
+            _declare_vars(b, value, file, raw, name, out, f"{full}.")
+            continue
+        vtype = value_type(value)
+        if vtype == ANY:
+            b.error("KG002", f"'{full}' must start as a number, true/false or text, "
+                    f"not {_kind(value)}", span)
+            continue
+        if full in out:
+            b.error("KG117", f"variable '{full}' is already declared at {out[full].span}", span)
+            continue
+        out[full] = VarDecl(full, value, vtype, bounds, span)
+
+
+def _characters(b: _Builder, m: dict, file: str) -> dict[str, Character]:
+    raw = m.get("characters")
+    out: dict[str, Character] = {}
+    if raw is None:
+        return out
+    if not isinstance(raw, dict):
+        b.error("KG002", "'characters' must map ids to {name, color}",
+                b.here(file, m, "characters"))
+        return out
+    for cid, value in raw.items():
+        span = b.here(file, raw, cid)
+        if isinstance(value, str):
+            out[str(cid)] = Character(str(cid), value)
+            continue
+        c = b.mapping(value, file, span, f"character '{cid}'", CHARACTER_FIELDS, ("name",))
+        if c is not None:
+            out[str(cid)] = Character(str(cid), b.string(c, "name", file, "a character") or "",
+                                      b.string(c, "color", file, "a character") or "")
+    return out
+
+
+def _episodes(b: _Builder, m: dict, file: str) -> dict[str, Episode]:
+    raw = m.get("episodes")
+    out: dict[str, Episode] = {}
+    if raw is None:
+        return out
+    if not isinstance(raw, dict):
+        b.error("KG002", "'episodes' must map ids to {title}", b.here(file, m, "episodes"))
+        return out
+    for eid, value in raw.items():
+        if isinstance(value, str):
+            out[str(eid)] = Episode(str(eid), value)
+            continue
+        e = b.mapping(value, file, b.here(file, raw, eid), f"episode '{eid}'", {"title"},
+                      ("title",))
+        if e is not None:
+            out[str(eid)] = Episode(str(eid), b.string(e, "title", file, "an episode") or "")
+    return out
+
+
+def _endings(b: _Builder, m: dict, file: str) -> dict[str, Ending]:
+    raw = m.get("endings")
+    out: dict[str, Ending] = {}
+    if raw is None:
+        return out
+    if not isinstance(raw, dict):
+        b.error("KG002", "'endings' must map ids to {title, turns_on, hint}",
+                b.here(file, m, "endings"))
+        return out
+    for eid, value in raw.items():
+        span = b.here(file, raw, eid)
+        e = b.mapping(value, file, span, f"ending '{eid}'", ENDING_FIELDS, ("title",))
+        if e is not None:
+            out[str(eid)] = Ending(
+                str(eid),
+                b.string(e, "title", file, "an ending") or "",
+                b.string(e, "turns_on", file, "an ending") or "",
+                b.string(e, "hint", file, "an ending") or "",
+                span,
+            )
+    return out
+
+
+def _meters(b: _Builder, m: dict, key: str, file: str, vars: dict) -> tuple[Meter, ...]:
+    raw = m.get(key)
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict):
+        b.error("KG002", f"'{key}' must map ids to {{label, var}}", b.here(file, m, key))
+        return ()
+    out = []
+    for mid, value in raw.items():
+        span = b.here(file, raw, mid)
+        e = b.mapping(value, file, span, f"{key} entry '{mid}'", METER_FIELDS, ("var",))
+        if e is None:
+            continue
+        high = e.get("max", 10)
+        if isinstance(high, bool) or not isinstance(high, int | float):
+            b.error("KG002", "'max' must be a number", b.here(file, e, "max"))
+            high = 10
+        out.append(Meter(str(mid), b.string(e, "label", file, key) or str(mid),
+                         b.string(e, "var", file, key) or "", high, b.here(file, e, "var")))
+    return tuple(out)
+
+
+def _scene(b: _Builder, raw: Any, file: str, span: SourceSpan, file_episode: str,
+           characters: dict[str, Character]) -> Scene | None:
+    s = b.mapping(raw, file, span, "a scene", SCENE_FIELDS, ("id",))
+    if s is None or "id" not in s:
+        return None
+    sid = b.string(s, "id", file, "a scene") or ""
+    span = b.here(file, s, "id")
+    if not ID_PATTERN.match(sid):
+        b.error("KG014", f"scene id '{sid}' must be letters, digits and _", span)
+    text: tuple[Block, ...] = ()
+    if "text" in s:
+        text = _blocks(b, s["text"], file, s, "text", characters)
+    on_enter: tuple[Assign, ...] = ()
+    if "on_enter" in s:
+        on_enter = b.effects(s["on_enter"], file, s, "on_enter", f"on_enter of '{sid}'")
+    choices: list[Choice] = []
+    raw_choices = s.get("choices")
+    if raw_choices is not None:
+        if not isinstance(raw_choices, list):
+            b.error("KG002", "'choices' must be a list", b.here(file, s, "choices"))
+        else:
+            for i, rc in enumerate(raw_choices):
+                choice = _choice(b, rc, file, b.here(file, raw_choices, i), sid)
+                if choice is not None:
+                    choices.append(choice)
+    if "next" in s:
+        target = b.string(s, "next", file, "a scene") or ""
+        choices.append(Choice("next", ("Continue",), target, b.here(file, s, "next")))
+    seen: dict[str, Choice] = {}
+    for choice in choices:
+        if choice.id in seen:
+            b.error("KG111", f"two choices in '{sid}' have the id '{choice.id}'; give them "
+                    "different 'id' fields", choice.span)
+        seen[choice.id] = choice
+    ending = b.string(s, "ending", file, "a scene", default=None) if "ending" in s else None
+    return Scene(
+        id=sid,
+        span=span,
+        title=b.string(s, "title", file, "a scene") or "",
+        episode=b.string(s, "episode", file, "a scene") or file_episode,
+        text=text,
+        on_enter=on_enter,
+        choices=tuple(choices),
+        ending=ending,
+        tags=b.string_list(s, "tags", file, "a scene"),
+    )
+
+
+def _choice(b: _Builder, raw: Any, file: str, span: SourceSpan, sid: str) -> Choice | None:
+    c = b.mapping(raw, file, span, f"a choice in '{sid}'", CHOICE_FIELDS, ("label", "to"))
+    if c is None or "to" not in c:
+        return None
+    target = b.string(c, "to", file, "a choice") or ""
+    cid = b.string(c, "id", file, "a choice") or target
+    where = b.here(file, c, "to")
+    condition = None
+    if "if" in c:
+        condition = b.expression(c["if"], b.text_span(file, c, "if"), f"the condition of "
+                                 f"'{sid}/{cid}'")
+    locked = b.string(c, "locked", file, "a choice", default=None) if "locked" in c else None
+    if locked is not None and "if" not in c:
+        b.error("KG004", "'locked' explains a condition, so this choice needs an 'if'",
+                b.here(file, c, "locked"))
+    effects: tuple[Assign, ...] = ()
+    if "do" in c:
+        effects = b.effects(c["do"], file, c, "do", f"the effects of '{sid}/{cid}'")
+    once = c.get("once", False)
+    if not isinstance(once, bool):
+        b.error("KG002", "'once' must be true or false", b.here(file, c, "once"))
+        once = False
+    label = b.template(c.get("label", ""), b.text_span(file, c, "label"), "a choice label")
+    return Choice(cid, label, target, where, condition, locked, effects, once,
+                  b.string_list(c, "tags", file, "a choice"))
+
+
+def _blocks(b: _Builder, raw: Any, file: str, parent: Any, key: Any,
+            characters: dict[str, Character]) -> tuple[Block, ...]:
+    if isinstance(raw, str | int | float) and not isinstance(raw, bool):
+        span = b.text_span(file, parent, key)
+        return (Narration(b.template(raw, span, "text"), span),)
+    if not isinstance(raw, list):
+        b.error("KG002", f"text must be a string or a list of paragraphs, not {_kind(raw)}",
+                b.here(file, parent, key))
+        return ()
+    out: list[Block] = []
+    for i, item in enumerate(raw):
+        span = b.text_span(file, raw, i)
+        if isinstance(item, str | int | float) and not isinstance(item, bool):
+            out.append(Narration(b.template(item, span, "text"), span))
+        elif isinstance(item, dict) and "if" in item:
+            extra = set(item) - {"if", "then", "else"}
+            if extra:
+                b.error("KG003", f"a conditional block takes if/then/else, not "
+                        f"'{sorted(extra)[0]}'", span)
+            cond = b.expression(item["if"], b.text_span(file, item, "if"), "a text condition")
+            then = _blocks(b, item.get("then", []), file, item, "then", characters)
+            otherwise = _blocks(b, item.get("else", []), file, item, "else", characters)
+            if cond is not None:
+                out.append(ConditionalBlock(cond, then, otherwise, span))
+        elif isinstance(item, dict) and len(item) == 1:
+            speaker, line = next(iter(item.items()))
+            line_span = b.text_span(file, item, speaker)
+            if speaker not in characters:
+                hint = suggest(str(speaker), characters)
+                b.error("KG011", f"unknown speaker '{speaker}'{hint}; declare it under "
+                        "'characters', or quote the paragraph if it is narration with ': '",
+                        b.here(file, raw, i))
+            out.append(Dialogue(str(speaker), b.template(line, line_span, "dialogue"),
+                                line_span))
+        else:
+            b.error("KG002", "a text block is a paragraph, a {speaker: line} or an "
+                    "{if, then, else}", span)
+    return tuple(out)
+
+
+def _resolve(b: _Builder, story: Story, m: dict, manifest_file: str) -> set[str]:
+    """Check every reference by name: scenes, endings, episodes, variables, types."""
+    scenes = story.scenes
+    if story.start and story.start not in scenes:
+        b.error("KG116", f"start scene '{story.start}' does not exist"
+                f"{suggest(story.start, scenes)}", b.here(manifest_file, m, "start"))
+    checker = TypeChecker({n: d.type for n, d in story.vars.items()}, scenes)
+    for meter in (*story.ships, *story.meters, *story.clues):
+        decl = story.vars.get(meter.var)
+        if decl is None:
+            b.error("KG104", f"notebook entry '{meter.id}' shows unknown variable "
+                    f"'{meter.var}'{suggest(meter.var, story.vars)}", meter.span)
+        else:
+            checker.used.add(meter.var)
+    for scene in scenes.values():
+        if scene.episode and story.episodes and scene.episode not in story.episodes:
+            b.error("KG118", f"scene '{scene.id}' names unknown episode '{scene.episode}'"
+                    f"{suggest(scene.episode, story.episodes)}", scene.span)
+        if scene.ending is not None:
+            if scene.ending not in story.endings:
+                b.error("KG113", f"scene '{scene.id}' ends the story with undeclared ending "
+                        f"'{scene.ending}'{suggest(scene.ending, story.endings)}", scene.span)
+            if scene.choices:
+                b.error("KG114", f"ending scene '{scene.id}' must not have choices",
+                        scene.choices[0].span)
+        for effect in scene.on_enter:
+            checker.check_assign(effect)
+        for expr, is_condition in _text_exprs(scene.text):
+            if is_condition:
+                checker.check_condition(expr)
+            else:
+                checker.infer(expr.ir, expr)
+        for choice in scene.choices:
+            if choice.target not in scenes:
+                b.error("KG102", f"choice '{choice.id}' in '{scene.id}' goes to unknown scene "
+                        f"'{choice.target}'{suggest(choice.target, scenes)}", choice.span)
+            if choice.condition is not None:
+                checker.check_condition(choice.condition)
+            for effect in choice.effects:
+                checker.check_assign(effect)
+            for expr, is_condition in template_exprs(choice.label):
+                if is_condition:
+                    checker.check_condition(expr)
+                else:
+                    checker.infer(expr.ir, expr)
+    b.diagnostics.extend(checker.diagnostics)
+    return checker.used
+
+
+def _text_exprs(blocks: tuple[Block, ...]) -> list[tuple[Expr, bool]]:
+    found: list[tuple[Expr, bool]] = []
+    for block in blocks:
+        if isinstance(block, ConditionalBlock):
+            found.append((block.condition, True))
+            found.extend(_text_exprs(block.then))
+            found.extend(_text_exprs(block.otherwise))
+        else:
+            found.extend(template_exprs(block.text))
+    return found
+
+
+def scene_text_exprs(scene: Scene) -> list[tuple[Expr, bool]]:
+    """Every expression in a scene's prose and choice labels (True: used as a condition)."""
+    found = _text_exprs(scene.text)
+    for choice in scene.choices:
+        found.extend(template_exprs(choice.label))
+    return found

@@ -1,0 +1,651 @@
+"""The story expression language: parsed once, type-checked, evaluated without eval.
+
+Story text is parsed with Python's own parser (``ast.parse``) and every node is
+checked against a short whitelist, then turned into a tuple tree (the IR, which
+pickles, so compiled stories can be cached) and, on first use, into closures.
+Nothing here ever evaluates story text as Python: there is no attribute access,
+no subscripting, no calls but the functions in ``FUNCTIONS``, no imports.
+
+IR nodes are tuples whose first item names the kind and whose last item is the
+column offset inside the expression source:
+
+    ("c", value, off)                 constant
+    ("v", name, off)                  variable (dotted names are one variable)
+    ("f", name, args, site, off)      call of a declared function
+    ("u", op, operand, off)           -, +, not
+    ("b", op, left, right, off)       + - * / // %
+    ("and"|"or", operands, off)
+    ("cmp", ops, operands, off)       chained comparison
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .diagnostics import ERROR, Diagnostic, SourceSpan, StoryRuntimeError
+
+Value = int | float | bool | str
+MAX_SOURCE = 4000
+
+NUMBER, BOOL, STRING, ANY = "number", "bool", "string", "any"
+
+# name -> (min args, max args or None, result type, argument type)
+FUNCTIONS: dict[str, tuple[int, int | None, str, str]] = {
+    "visits": (1, 1, NUMBER, STRING),
+    "visited": (1, 1, BOOL, STRING),
+    "random": (2, 2, NUMBER, NUMBER),
+    "chance": (1, 1, BOOL, NUMBER),
+    "min": (1, None, NUMBER, NUMBER),
+    "max": (1, None, NUMBER, NUMBER),
+    "abs": (1, 1, NUMBER, NUMBER),
+    "clamp": (3, 3, NUMBER, NUMBER),
+    "turn": (0, 0, NUMBER, NUMBER),
+}
+
+_BINOPS: dict[type, str] = {
+    ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%",
+}
+_CMPOPS: dict[type, str] = {
+    ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
+}
+_AUGOPS: dict[type, str] = {ast.Add: "+=", ast.Sub: "-=", ast.Mult: "*="}
+_PY_BIN: dict[str, Callable[[Any, Any], Any]] = {
+    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
+    "//": operator.floordiv, "%": operator.mod,
+}
+_PY_CMP: dict[str, Callable[[Any, Any], bool]] = {
+    "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
+    ">": operator.gt, ">=": operator.ge,
+}
+
+
+def value_type(value: object) -> str:
+    if isinstance(value, bool):
+        return BOOL
+    if isinstance(value, int | float):
+        return NUMBER
+    if isinstance(value, str):
+        return STRING
+    return ANY
+
+
+class EvalContext:
+    """What an expression can see: variables, visit counts and the seeded dice."""
+
+    __slots__ = ("vars", "visits", "seed", "turn")
+
+    def __init__(self, vars: dict[str, Value], visits: dict[str, int], seed: int, turn: int):
+        self.vars = vars
+        self.visits = visits
+        self.seed = seed
+        self.turn = turn
+
+
+_MASK = (1 << 64) - 1
+
+
+def roll(seed: int, turn: int, site: int) -> float:
+    """A number in [0, 1) fixed by the seed, the turn and the call site (splitmix64).
+
+    Pure, so the same state always rolls the same number: rewinding never rerolls
+    and listing the choices twice never changes them.
+    """
+    z = (seed * 0x9E3779B97F4A7C15 + turn * 0xBF58476D1CE4E5B9 + site) & _MASK
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+    z ^= z >> 31
+    return (z >> 11) / float(1 << 53)
+
+
+class ParseFailure(Exception):
+    def __init__(self, message: str, offset: int):
+        super().__init__(message)
+        self.offset = offset
+
+
+def _offset(source: str, node: ast.AST) -> int:
+    """Character offset of an ast node inside ``source`` (ast counts UTF-8 bytes)."""
+    lineno = getattr(node, "lineno", 1)
+    col = getattr(node, "col_offset", 0)
+    lines = source.split("\n")
+    before = sum(len(line) + 1 for line in lines[: lineno - 1])
+    line = lines[lineno - 1] if lineno - 1 < len(lines) else ""
+    return before + len(line.encode()[:col].decode(errors="ignore"))
+
+
+class _Converter:
+    def __init__(self, source: str, site_base: str):
+        self.source = source
+        self.site_base = site_base
+
+    def fail(self, message: str, node: ast.AST) -> ParseFailure:
+        return ParseFailure(message, _offset(self.source, node))
+
+    def name_of(self, node: ast.AST) -> str | None:
+        parts: list[str] = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name):
+            return None
+        parts.append(node.id)
+        name = ".".join(reversed(parts))
+        if "__" in name:
+            raise self.fail(f"'{name}' is not a valid variable name", node)
+        return name
+
+    def convert(self, node: ast.AST) -> tuple:
+        off = _offset(self.source, node)
+        if isinstance(node, ast.Constant):
+            v = node.value
+            if isinstance(v, bool | int | float | str) and not isinstance(v, complex):
+                return ("c", v, off)
+            raise self.fail(f"{type(v).__name__} values are not allowed", node)
+        if isinstance(node, ast.Name | ast.Attribute):
+            name = self.name_of(node)
+            if name is None:
+                raise self.fail("only variables may be written with dots", node)
+            if name in ("true", "True"):
+                return ("c", True, off)
+            if name in ("false", "False"):
+                return ("c", False, off)
+            return ("v", name, off)
+        if isinstance(node, ast.UnaryOp):
+            ops = {ast.Not: "not", ast.USub: "-", ast.UAdd: "+"}
+            op = ops.get(type(node.op))
+            if op is None:
+                raise self.fail("this operator is not allowed", node)
+            return ("u", op, self.convert(node.operand), off)
+        if isinstance(node, ast.BinOp):
+            op = _BINOPS.get(type(node.op))
+            if op is None:
+                raise self.fail("this operator is not allowed", node)
+            return ("b", op, self.convert(node.left), self.convert(node.right), off)
+        if isinstance(node, ast.BoolOp):
+            kind = "and" if isinstance(node.op, ast.And) else "or"
+            return (kind, tuple(self.convert(v) for v in node.values), off)
+        if isinstance(node, ast.Compare):
+            ops = []
+            for op_node in node.ops:
+                op = _CMPOPS.get(type(op_node))
+                if op is None:
+                    raise self.fail("only == != < <= > >= comparisons are allowed", node)
+                ops.append(op)
+            operands = (self.convert(node.left), *(self.convert(c) for c in node.comparators))
+            return ("cmp", tuple(ops), operands, off)
+        if isinstance(node, ast.Call):
+            if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+                shown = node.func.id if isinstance(node.func, ast.Name) else "this"
+                known = ", ".join(sorted(FUNCTIONS))
+                raise self.fail(f"unknown function '{shown}' (known: {known})", node)
+            if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
+                raise self.fail("functions take plain arguments only", node)
+            site = zlib.crc32(f"{self.site_base}:{off}".encode())
+            args = tuple(self.convert(a) for a in node.args)
+            return ("f", node.func.id, args, site, off)
+        if isinstance(node, ast.IfExp):
+            raise self.fail("'x if c else y' is not allowed; use {if} text or two choices", node)
+        raise self.fail(f"{type(node).__name__.lower()} is not allowed in a story expression", node)
+
+
+def _parse(source: str, mode: str) -> ast.AST:
+    if len(source) > MAX_SOURCE:
+        raise ParseFailure(f"expression longer than {MAX_SOURCE} characters", 0)
+    if "\x00" in source:
+        raise ParseFailure("expression contains a NUL character", source.index("\x00"))
+    try:
+        return ast.parse(source, mode=mode)
+    except SyntaxError as exc:
+        line = (exc.lineno or 1) - 1
+        before = sum(len(x) + 1 for x in source.split("\n")[:line])
+        raise ParseFailure(f"syntax error: {exc.msg}", before + max((exc.offset or 1) - 1, 0))
+    except (RecursionError, MemoryError, ValueError):
+        raise ParseFailure("expression is too deeply nested", 0) from None
+
+
+def parse_expression_ir(source: str, site_base: str = "") -> tuple:
+    """Parse an expression into IR, or raise ParseFailure."""
+    if not source.strip():
+        raise ParseFailure("empty expression", 0)
+    tree = _parse(source, "eval")
+    assert isinstance(tree, ast.Expression)
+    try:
+        return _Converter(source, site_base).convert(tree.body)
+    except RecursionError:
+        raise ParseFailure("expression is too deeply nested", 0) from None
+
+
+def parse_effects_ir(source: str, site_base: str = "") -> list[tuple[str, str, tuple, int]]:
+    """Parse ``a = 1; b += 2`` into [(name, op, value_ir, offset)], or raise ParseFailure."""
+    tree = _parse(source, "exec")
+    assert isinstance(tree, ast.Module)
+    conv = _Converter(source, site_base)
+    out = []
+    for stmt in tree.body:
+        off = _offset(source, stmt)
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+            target, op, value = stmt.targets[0], "=", stmt.value
+        elif isinstance(stmt, ast.AugAssign) and type(stmt.op) in _AUGOPS:
+            target, op, value = stmt.target, _AUGOPS[type(stmt.op)], stmt.value
+        else:
+            raise ParseFailure("an effect is an assignment: name = value, +=, -= or *=", off)
+        name = conv.name_of(target)
+        if name is None:
+            raise ParseFailure("only a variable can be assigned", off)
+        try:
+            out.append((name, op, conv.convert(value), off))
+        except RecursionError:
+            raise ParseFailure("expression is too deeply nested", off) from None
+    if not out:
+        raise ParseFailure("empty effect", 0)
+    return out
+
+
+def span_at(span: SourceSpan, source: str, offset: int) -> SourceSpan:
+    """The span of character ``offset`` inside an expression that starts at ``span``."""
+    before = source[:offset]
+    newlines = before.count("\n")
+    if newlines == 0:
+        return SourceSpan(span.file, span.line, span.col + offset)
+    return SourceSpan(span.file, span.line + newlines, offset - before.rfind("\n"))
+
+
+# ---------------------------------------------------------------- compiled objects
+
+
+class Expr:
+    """A parsed expression with its source and place; compiled to a closure on first use."""
+
+    __slots__ = ("source", "ir", "span", "_fn")
+
+    def __init__(self, source: str, ir: tuple, span: SourceSpan):
+        self.source = source
+        self.ir = ir
+        self.span = span
+        self._fn: Callable[[EvalContext], Any] | None = None
+
+    def __reduce__(self) -> tuple:
+        return (Expr, (self.source, self.ir, self.span))
+
+    def __repr__(self) -> str:
+        return f"Expr({self.source!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Expr) and (self.ir, self.span) == (other.ir, other.span)
+
+    def __hash__(self) -> int:
+        return hash((self.source, self.span))
+
+    def evaluate(self, ctx: EvalContext) -> Any:
+        fn = self._fn
+        if fn is None:
+            fn = self._fn = _compile(self.ir, self)
+        try:
+            return fn(ctx)
+        except StoryRuntimeError:
+            raise
+        except (ArithmeticError, TypeError, ValueError, KeyError) as exc:
+            raise StoryRuntimeError(
+                f"evaluating '{self.source}' failed: {exc.__class__.__name__}: {exc}", self.span
+            ) from None
+
+
+@dataclass(frozen=True, slots=True)
+class Bounds:
+    low: float | None
+    high: float | None
+
+
+class Assign:
+    """One effect: ``name op value``, clamped to the variable's declared bounds."""
+
+    __slots__ = ("name", "op", "value", "span", "source")
+
+    def __init__(self, name: str, op: str, value: Expr, span: SourceSpan, source: str):
+        self.name = name
+        self.op = op
+        self.value = value
+        self.span = span
+        self.source = source
+
+    def __reduce__(self) -> tuple:
+        return (Assign, (self.name, self.op, self.value, self.span, self.source))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Assign) and (self.name, self.op, self.value) == (
+            other.name, other.op, other.value)
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.op))
+
+    def __repr__(self) -> str:
+        return f"Assign({self.source!r})"
+
+    def apply(self, vars: dict[str, Value], ctx: EvalContext, bounds: Bounds | None) -> None:
+        new = self.value.evaluate(ctx)
+        if self.op != "=":
+            old = vars[self.name]
+            try:
+                new = _PY_BIN[self.op[0]](old, new)
+            except TypeError as exc:
+                raise StoryRuntimeError(f"'{self.source}' failed: {exc}", self.span) from None
+        if bounds is not None and isinstance(new, int | float) and not isinstance(new, bool):
+            if bounds.low is not None and new < bounds.low:
+                new = type(new)(bounds.low)
+            elif bounds.high is not None and new > bounds.high:
+                new = type(new)(bounds.high)
+        vars[self.name] = new
+
+
+def _compile(node: tuple, expr: Expr) -> Callable[[EvalContext], Any]:
+    kind = node[0]
+    if kind == "c":
+        value = node[1]
+        return lambda ctx: value
+    if kind == "v":
+        name = node[1]
+
+        def var(ctx: EvalContext) -> Any:
+            try:
+                return ctx.vars[name]
+            except KeyError:
+                raise StoryRuntimeError(f"unknown variable '{name}'", expr.span, "KG104") from None
+
+        return var
+    if kind == "u":
+        inner = _compile(node[2], expr)
+        if node[1] == "not":
+            return lambda ctx: not inner(ctx)
+        if node[1] == "-":
+            return lambda ctx: -inner(ctx)
+        return inner
+    if kind == "b":
+        fn, left, right = _PY_BIN[node[1]], _compile(node[2], expr), _compile(node[3], expr)
+        return lambda ctx: fn(left(ctx), right(ctx))
+    if kind == "and":
+        parts = [_compile(n, expr) for n in node[1]]
+        if len(parts) == 2:
+            a, b = parts
+            return lambda ctx: a(ctx) and b(ctx)
+
+        def all_of(ctx: EvalContext) -> Any:
+            result: Any = True
+            for part in parts:
+                result = part(ctx)
+                if not result:
+                    return result
+            return result
+
+        return all_of
+    if kind == "or":
+        parts = [_compile(n, expr) for n in node[1]]
+
+        def any_of(ctx: EvalContext) -> Any:
+            result: Any = False
+            for part in parts:
+                result = part(ctx)
+                if result:
+                    return result
+            return result
+
+        return any_of
+    if kind == "cmp":
+        ops = [_PY_CMP[op] for op in node[1]]
+        operands = [_compile(n, expr) for n in node[2]]
+        if len(ops) == 1:
+            fn, a, b = ops[0], operands[0], operands[1]
+            return lambda ctx: fn(a(ctx), b(ctx))
+
+        def chain(ctx: EvalContext) -> bool:
+            left = operands[0](ctx)
+            for fn, operand in zip(ops, operands[1:], strict=True):
+                right = operand(ctx)
+                if not fn(left, right):
+                    return False
+                left = right
+            return True
+
+        return chain
+    if kind == "f":
+        return _compile_call(node, expr)
+    raise AssertionError(f"unknown IR node {kind}")
+
+
+def _compile_call(node: tuple, expr: Expr) -> Callable[[EvalContext], Any]:
+    name, site = node[1], node[3]
+    args = [_compile(n, expr) for n in node[2]]
+    if name == "visits":
+        a = args[0]
+        return lambda ctx: ctx.visits.get(a(ctx), 0)
+    if name == "visited":
+        a = args[0]
+        return lambda ctx: ctx.visits.get(a(ctx), 0) > 0
+    if name == "random":
+        lo, hi = args
+
+        def random(ctx: EvalContext) -> int:
+            low, high = int(lo(ctx)), int(hi(ctx))
+            if high < low:
+                low, high = high, low
+            return low + int(roll(ctx.seed, ctx.turn, site) * (high - low + 1))
+
+        return random
+    if name == "chance":
+        pct = args[0]
+        return lambda ctx: roll(ctx.seed, ctx.turn, site) * 100 < pct(ctx)
+    if name == "turn":
+        return lambda ctx: ctx.turn
+    if name == "clamp":
+        x, lo, hi = args
+        return lambda ctx: max(lo(ctx), min(hi(ctx), x(ctx)))
+    builtin = {"min": min, "max": max, "abs": abs}[name]
+    if name == "abs":
+        a = args[0]
+        return lambda ctx: abs(a(ctx))
+    return lambda ctx: builtin(*(a(ctx) for a in args)) if len(args) > 1 else args[0](ctx)
+
+
+# ---------------------------------------------------------------- static analysis
+
+
+class TypeChecker:
+    """Infers expression types and reports unknown names and clashes as diagnostics."""
+
+    def __init__(self, var_types: dict[str, str], scene_ids: set[str] | dict[str, Any]):
+        self.var_types = var_types
+        self.scene_ids = scene_ids
+        self.used: set[str] = set()
+        self.diagnostics: list[Diagnostic] = []
+
+    def _report(self, code: str, message: str, expr: Expr, off: int) -> None:
+        span = span_at(expr.span, expr.source, off)
+        self.diagnostics.append(Diagnostic(code, ERROR, message, span))
+
+    def infer(self, node: tuple, expr: Expr) -> str:
+        kind, off = node[0], node[-1]
+        if kind == "c":
+            return value_type(node[1])
+        if kind == "v":
+            name = node[1]
+            vtype = self.var_types.get(name)
+            if vtype is None:
+                hint = suggest(name, self.var_types)
+                self._report("KG104", f"unknown variable '{name}'{hint}", expr, off)
+                return ANY
+            self.used.add(name)
+            return vtype
+        if kind == "u":
+            inner = self.infer(node[2], expr)
+            want = BOOL if node[1] == "not" else NUMBER
+            self._expect(inner, want, f"'{node[1]}' needs a {want}", expr, off)
+            return want
+        if kind == "b":
+            left, right = self.infer(node[2], expr), self.infer(node[3], expr)
+            if node[1] == "+" and STRING in (left, right):
+                if {left, right} - {STRING, ANY}:
+                    self._report("KG109", f"cannot add a {left} and a {right}", expr, off)
+                return STRING
+            for side in (left, right):
+                self._expect(side, NUMBER, f"'{node[1]}' needs numbers, got a {side}", expr, off)
+            return NUMBER
+        if kind in ("and", "or"):
+            for operand in node[1]:
+                t = self.infer(operand, expr)
+                self._expect(t, BOOL, f"'{kind}' needs true/false values, got a {t}", expr,
+                             operand[-1])
+            return BOOL
+        if kind == "cmp":
+            types = [self.infer(n, expr) for n in node[2]]
+            for op, a, b in zip(node[1], types, types[1:], strict=False):
+                if ANY in (a, b):
+                    continue
+                if a != b:
+                    self._report("KG109", f"cannot compare a {a} with a {b}", expr, off)
+                elif op not in ("==", "!=") and a == BOOL:
+                    self._report("KG109", f"'{op}' cannot order true/false values", expr, off)
+            return BOOL
+        if kind == "f":
+            return self._infer_call(node, expr)
+        raise AssertionError(kind)
+
+    def _infer_call(self, node: tuple, expr: Expr) -> str:
+        name, args, off = node[1], node[2], node[-1]
+        low, high, result, arg_type = FUNCTIONS[name]
+        if len(args) < low or (high is not None and len(args) > high):
+            count = str(low) if low == high else f"{low} or more"
+            self._report("KG115", f"{name}() takes {count} arguments, got {len(args)}", expr, off)
+            return result
+        for arg in args:
+            t = self.infer(arg, expr)
+            self._expect(t, arg_type, f"{name}() needs a {arg_type}, got a {t}", expr, arg[-1])
+        if name in ("visits", "visited") and args:
+            arg = args[0]
+            if arg[0] != "c":
+                self._report("KG112", f"{name}() needs a scene id in quotes", expr, arg[-1])
+            elif arg[1] not in self.scene_ids:
+                hint = suggest(str(arg[1]), self.scene_ids)
+                self._report("KG112", f"{name}() names unknown scene '{arg[1]}'{hint}", expr,
+                             arg[-1])
+        return result
+
+    def _expect(self, got: str, want: str, message: str, expr: Expr, off: int) -> None:
+        if got != want and ANY not in (got, want):
+            self._report("KG109", message, expr, off)
+
+    def check_condition(self, expr: Expr) -> None:
+        t = self.infer(expr.ir, expr)
+        self._expect(t, BOOL, f"a condition must be true or false, this is a {t}", expr, 0)
+
+    def check_assign(self, assign: Assign) -> None:
+        target = self.var_types.get(assign.name)
+        value_t = self.infer(assign.value.ir, assign.value)
+        if target is None:
+            hint = suggest(assign.name, self.var_types)
+            self.diagnostics.append(Diagnostic(
+                "KG110", ERROR, f"assignment to undeclared variable '{assign.name}'{hint}",
+                assign.span))
+            return
+        self.used.add(assign.name)
+        if assign.op != "=" and target not in (NUMBER,) and not (
+                assign.op == "+=" and target == STRING):
+            self.diagnostics.append(Diagnostic(
+                "KG109", ERROR, f"'{assign.op}' needs a number variable; '{assign.name}' is a "
+                f"{target}", assign.span))
+        elif value_t not in (target, ANY):
+            self.diagnostics.append(Diagnostic(
+                "KG109", ERROR, f"'{assign.name}' is a {target}, cannot assign a {value_t}",
+                assign.span))
+
+
+UNKNOWN = object()
+
+
+def fold(node: tuple, constants: dict[str, Value]) -> Any:
+    """Evaluate ``node`` if it depends only on constants; otherwise return UNKNOWN."""
+    kind = node[0]
+    try:
+        if kind == "c":
+            return node[1]
+        if kind == "v":
+            return constants.get(node[1], UNKNOWN)
+        if kind == "u":
+            inner = fold(node[2], constants)
+            if inner is UNKNOWN:
+                return UNKNOWN
+            return (not inner) if node[1] == "not" else (-inner if node[1] == "-" else inner)
+        if kind == "b":
+            a, b = fold(node[2], constants), fold(node[3], constants)
+            return UNKNOWN if UNKNOWN in (a, b) else _PY_BIN[node[1]](a, b)
+        if kind in ("and", "or"):
+            values = [fold(n, constants) for n in node[1]]
+            if kind == "and":
+                if any(v is not UNKNOWN and not v for v in values):
+                    return False
+                return UNKNOWN if UNKNOWN in values else True
+            if any(v is not UNKNOWN and v for v in values):
+                return True
+            return UNKNOWN if UNKNOWN in values else False
+        if kind == "cmp":
+            values = [fold(n, constants) for n in node[2]]
+            if UNKNOWN in values:
+                return UNKNOWN
+            return all(_PY_CMP[op](a, b) for op, a, b in zip(node[1], values, values[1:],
+                                                                strict=False))
+    except (ArithmeticError, TypeError, ValueError):
+        return UNKNOWN
+    return UNKNOWN
+
+
+def variables_in(node: tuple) -> set[str]:
+    """Every variable name an IR tree reads."""
+    kind = node[0]
+    if kind == "v":
+        return {node[1]}
+    children: tuple = ()
+    if kind == "u":
+        children = (node[2],)
+    elif kind == "b":
+        children = (node[2], node[3])
+    elif kind in ("and", "or", "f"):
+        children = node[1] if kind != "f" else node[2]
+    elif kind == "cmp":
+        children = node[2]
+    out: set[str] = set()
+    for child in children:
+        out |= variables_in(child)
+    return out
+
+
+def calls_in(node: tuple) -> set[str]:
+    """Every function name an IR tree calls."""
+    kind = node[0]
+    out = {node[1]} if kind == "f" else set()
+    children: tuple = ()
+    if kind == "u":
+        children = (node[2],)
+    elif kind == "b":
+        children = (node[2], node[3])
+    elif kind in ("and", "or"):
+        children = node[1]
+    elif kind == "f" or kind == "cmp":
+        children = node[2]
+    for child in children:
+        out |= calls_in(child)
+    return out
+
+
+def suggest(name: str, known: Any) -> str:
+    """A ' (did you mean 'x'?)' hint for a misspelt name, or ''."""
+    import difflib
+
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def error_at(code: str, message: str, span: SourceSpan) -> Diagnostic:
+    return Diagnostic(code, ERROR, message, span)

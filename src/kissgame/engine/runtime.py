@@ -1,0 +1,202 @@
+"""Playing a story: pure functions from (Story, GameState) to what to show and what comes next."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from .expr import EvalContext
+from .model import Block, ConditionalBlock, Dialogue, Ending, Narration, Scene, Story
+from .state import GameState
+from .text import render
+
+
+class InvalidChoice(ValueError):
+    """The choice does not exist here, or its condition is false."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChoiceView:
+    id: str
+    label: str
+    target: str
+    enabled: bool = True
+    locked_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One paragraph of the scene: narration (speaker is None) or a spoken line."""
+
+    text: str
+    speaker: str | None = None
+    speaker_name: str = ""
+    color: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Beat:
+    """Everything the player sees at one point of the story."""
+
+    scene_id: str
+    title: str
+    episode_id: str
+    episode_title: str
+    lines: tuple[Line, ...]
+    choices: tuple[ChoiceView, ...]
+    ending: Ending | None
+
+    @property
+    def ended(self) -> bool:
+        return self.ending is not None
+
+
+def context(state: GameState) -> EvalContext:
+    return EvalContext(state.vars, state.visits, state.seed, state.turn)  # type: ignore[arg-type]
+
+
+def new_game(story: Story, seed: int | None = None) -> GameState:
+    """The state at the start of the story, with its start scene entered."""
+    if seed is None:
+        seed = random.SystemRandom().randrange(1, 2**31)
+    vars = story.initial_vars()
+    visits: dict[str, int] = {}
+    _enter(story, story.scenes[story.start], vars, visits, seed, 0)
+    return GameState(story.start, vars, visits, frozenset(), seed, 0, ())
+
+
+def _enter(story: Story, scene: Scene, vars: dict, visits: dict, seed: int, turn: int) -> None:
+    visits[scene.id] = visits.get(scene.id, 0) + 1
+    if scene.on_enter:
+        ctx = EvalContext(vars, visits, seed, turn)
+        for effect in scene.on_enter:
+            decl = story.vars.get(effect.name)
+            effect.apply(vars, ctx, decl.bounds if decl else None)
+
+
+def choice_views(story: Story, state: GameState) -> tuple[ChoiceView, ...]:
+    """The choices to show: available ones, plus locked ones that carry a reason."""
+    scene = story.scenes[state.scene]
+    ctx = context(state)
+    views = []
+    for choice in scene.choices:
+        if choice.once and f"{scene.id}/{choice.id}" in state.once:
+            continue
+        enabled = choice.condition is None or bool(choice.condition.evaluate(ctx))
+        if not enabled and choice.locked_reason is None:
+            continue
+        views.append(ChoiceView(choice.id, render(choice.label, ctx), choice.target, enabled,
+                                None if enabled else choice.locked_reason))
+    return tuple(views)
+
+
+def available_choice_ids(story: Story, state: GameState) -> list[str]:
+    """Ids of the choices the player can take now (no labels rendered: the fast path)."""
+    scene = story.scenes[state.scene]
+    ctx = None
+    out = []
+    for choice in scene.choices:
+        if choice.once and f"{scene.id}/{choice.id}" in state.once:
+            continue
+        if choice.condition is not None:
+            if ctx is None:
+                ctx = context(state)
+            if not choice.condition.evaluate(ctx):
+                continue
+        out.append(choice.id)
+    return out
+
+
+def choose(story: Story, state: GameState, choice_id: str) -> GameState:
+    """Take a choice and return the new state. Raises InvalidChoice if it is not available."""
+    scene = story.scenes[state.scene]
+    choice = scene.choice(choice_id)
+    if choice is None:
+        raise InvalidChoice(f"scene '{scene.id}' has no choice '{choice_id}'")
+    once_key = f"{scene.id}/{choice.id}"
+    if choice.once and once_key in state.once:
+        raise InvalidChoice(f"choice '{choice_id}' in '{scene.id}' was already taken")
+    vars = dict(state.vars)
+    visits = dict(state.visits)
+    ctx = EvalContext(vars, visits, state.seed, state.turn)
+    if choice.condition is not None and not choice.condition.evaluate(ctx):
+        raise InvalidChoice(f"choice '{choice_id}' in '{scene.id}' is not available")
+    for effect in choice.effects:
+        decl = story.vars.get(effect.name)
+        effect.apply(vars, ctx, decl.bounds if decl else None)
+    turn = state.turn + 1
+    _enter(story, story.scenes[choice.target], vars, visits, state.seed, turn)
+    once = state.once | {once_key} if choice.once else state.once
+    return GameState(choice.target, vars, visits, once, state.seed, turn,
+                     state.path + (choice_id,))
+
+
+def _render_blocks(story: Story, blocks: tuple[Block, ...], ctx: EvalContext,
+                   out: list[Line]) -> None:
+    for block in blocks:
+        if type(block) is Narration:
+            text = render(block.text, ctx)
+            for para in text.split("\n\n"):
+                para = para.strip()
+                if para:
+                    out.append(Line(para))
+        elif type(block) is Dialogue:
+            who = story.characters.get(block.speaker)
+            text = render(block.text, ctx).strip()
+            if text:
+                out.append(Line(text, block.speaker, who.name if who else block.speaker,
+                                who.color if who else ""))
+        elif type(block) is ConditionalBlock:
+            branch = block.then if block.condition.evaluate(ctx) else block.otherwise
+            _render_blocks(story, branch, ctx, out)
+
+
+def render_lines(story: Story, state: GameState) -> tuple[Line, ...]:
+    out: list[Line] = []
+    _render_blocks(story, story.scenes[state.scene].text, context(state), out)
+    return tuple(out)
+
+
+def current(story: Story, state: GameState) -> Beat:
+    """What the player sees now: the scene's text for this state and its choices."""
+    scene = story.scenes[state.scene]
+    ending = story.endings.get(scene.ending) if scene.ending else None
+    return Beat(
+        scene.id,
+        scene.title,
+        scene.episode,
+        story.episode_title(scene),
+        render_lines(story, state),
+        () if scene.ending else choice_views(story, state),
+        ending,
+    )
+
+
+class Diverged(Exception):
+    """A recorded path no longer fits the story."""
+
+    def __init__(self, step: int, scene: str, choice_id: str, available: list[str]):
+        self.step, self.scene, self.choice_id, self.available = step, scene, choice_id, available
+        shown = ", ".join(available) or "none"
+        super().__init__(f"step {step}: scene '{scene}' has no available choice '{choice_id}' "
+                         f"(available: {shown})")
+
+
+def replay(story: Story, seed: int, path: list[str] | tuple[str, ...]) -> list[GameState]:
+    """Every state along a recorded path, from the start. Raises Diverged where it breaks."""
+    state = new_game(story, seed)
+    states = [state]
+    for step, choice_id in enumerate(path, start=1):
+        try:
+            state = choose(story, state, choice_id)
+        except InvalidChoice:
+            raise Diverged(step, state.scene, choice_id,
+                           available_choice_ids(story, state)) from None
+        states.append(state)
+    return states
+
+
+def rewind(story: Story, state: GameState, steps: int = 1) -> GameState:
+    """The state ``steps`` choices ago (the start at most), rebuilt by replaying the path."""
+    keep = max(0, len(state.path) - steps)
+    return replay(story, state.seed, state.path[:keep])[-1]

@@ -1,0 +1,70 @@
+"""GameState: everything a save holds, as a plain value that round-trips through JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .expr import Value
+
+
+class StateFormatError(ValueError):
+    """A serialised state is not shaped like one."""
+
+
+@dataclass(frozen=True, slots=True)
+class GameState:
+    """Where the player is. Never mutated: ``choose`` returns a new one.
+
+    ``path`` is the ids of every choice taken since the start, so the state at any
+    earlier decision can be rebuilt by replaying a prefix of it.
+    """
+
+    scene: str
+    vars: Mapping[str, Value]
+    visits: Mapping[str, int]
+    once: frozenset[str]
+    seed: int
+    turn: int
+    path: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "scene": self.scene,
+            "vars": dict(self.vars),
+            "visits": dict(self.visits),
+            "once": sorted(self.once),
+            "seed": self.seed,
+            "turn": self.turn,
+            "path": list(self.path),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> GameState:
+        if not isinstance(data, dict):
+            raise StateFormatError("a state must be a JSON object")
+        try:
+            scene, vars, visits = data["scene"], data["vars"], data["visits"]
+            once, seed, turn, path = data["once"], data["seed"], data["turn"], data["path"]
+        except KeyError as exc:
+            raise StateFormatError(f"the state has no '{exc.args[0]}'") from None
+        checks = [
+            (isinstance(scene, str), "scene must be a string"),
+            (isinstance(vars, dict) and all(
+                isinstance(v, bool | int | float | str) for v in vars.values()),
+             "vars must map names to numbers, booleans or strings"),
+            (isinstance(visits, dict) and all(
+                isinstance(v, int) and not isinstance(v, bool) for v in visits.values()),
+             "visits must map scene ids to whole numbers"),
+            (isinstance(once, list) and all(isinstance(x, str) for x in once),
+             "once must be a list of strings"),
+            (isinstance(seed, int) and not isinstance(seed, bool), "seed must be a whole number"),
+            (isinstance(turn, int) and not isinstance(turn, bool), "turn must be a whole number"),
+            (isinstance(path, list) and all(isinstance(x, str) for x in path),
+             "path must be a list of choice ids"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise StateFormatError(message)
+        return cls(scene, dict(vars), dict(visits), frozenset(once), seed, turn, tuple(path))

@@ -1,0 +1,187 @@
+"""Text that varies with state: ``{expr}`` interpolation and ``{if}...{elif}...{else}...{end}``.
+
+A template is parsed once into a tuple of parts, each a literal ``str``, an ``Expr``
+to interpolate, or a ``Branch`` (conditions with their parts, plus the else parts).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .diagnostics import Diagnostic, SourceSpan
+from .expr import EvalContext, Expr, ParseFailure, error_at, parse_expression_ir, span_at
+
+
+@dataclass(frozen=True, slots=True)
+class Branch:
+    arms: tuple[tuple[Expr, tuple], ...]
+    otherwise: tuple
+
+
+Template = tuple  # of str | Expr | Branch
+
+
+def _close_brace(text: str, start: int) -> int:
+    """Index of the ``}`` that closes the brace opened before ``start``, quote-aware."""
+    quote = ""
+    i = start
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "}":
+            return i
+        elif ch == "{":
+            return -1
+        i += 1
+    return -1
+
+
+def parse_template(text: str, span: SourceSpan, diags: list[Diagnostic]) -> Template:
+    """Parse ``text``; report problems into ``diags`` and return what could be parsed."""
+    if "{" not in text and "}" not in text:
+        return (text,)
+    # stack of frames: [parts, arms, current_condition]; the bottom frame has no arms
+    root: list = []
+    stack: list[tuple[list, list, Expr | None, int]] = []
+    parts = root
+    literal: list[str] = []
+    i = 0
+
+    def flush() -> None:
+        if literal:
+            parts.append("".join(literal))
+            literal.clear()
+
+    def expr_at(source: str, offset: int) -> Expr | None:
+        where = span_at(span, text, offset)
+        try:
+            ir = parse_expression_ir(source, f"{where.file}:{where.line}:{where.col}")
+        except ParseFailure as exc:
+            diags.append(error_at("KG010", exc.args[0], span_at(where, source, exc.offset)))
+            return None
+        return Expr(source, ir, where)
+
+    while i < len(text):
+        ch = text[i]
+        if text.startswith("{{", i) or text.startswith("}}", i):
+            literal.append(ch)
+            i += 2
+            continue
+        if ch == "}":
+            diags.append(error_at("KG012", "unmatched '}' in text (write '}}' for a brace)",
+                                  span_at(span, text, i)))
+            i += 1
+            continue
+        if ch != "{":
+            literal.append(ch)
+            i += 1
+            continue
+        end = _close_brace(text, i + 1)
+        if end < 0:
+            diags.append(error_at("KG012", "unclosed '{' in text (write '{{' for a brace)",
+                                  span_at(span, text, i)))
+            literal.append(text[i:])
+            break
+        inner = text[i + 1 : end]
+        word = inner.strip()
+        head = word.split(None, 1)[0] if word else ""
+        body_offset = i + 1 + (len(inner) - len(inner.lstrip()))
+        flush()
+        if head in ("if", "elif") and len(word) > len(head):
+            cond_src = word[len(head):].strip()
+            cond = expr_at(cond_src, body_offset + len(head) + 1)
+            if head == "if":
+                stack.append((parts, [], cond, i))
+                parts = []
+            elif not stack:
+                diags.append(error_at("KG012", "{elif} without {if}", span_at(span, text, i)))
+            else:
+                outer, arms, prev, start = stack.pop()
+                if prev is not None:
+                    arms.append((prev, tuple(parts)))
+                stack.append((outer, arms, cond, start))
+                parts = []
+        elif word == "else":
+            if not stack:
+                diags.append(error_at("KG012", "{else} without {if}", span_at(span, text, i)))
+            else:
+                outer, arms, prev, start = stack.pop()
+                if prev is not None:
+                    arms.append((prev, tuple(parts)))
+                stack.append((outer, arms, None, start))
+                parts = ["\x00else"]
+        elif word == "end":
+            if not stack:
+                diags.append(error_at("KG012", "{end} without {if}", span_at(span, text, i)))
+            else:
+                parts = _close_branch(stack.pop(), parts)
+        else:
+            expr = expr_at(inner.strip(), body_offset)
+            if expr is not None:
+                parts.append(expr)
+        i = end + 1
+    flush()
+    while stack:
+        frame = stack[-1]
+        diags.append(error_at("KG012", "{if} without {end}", span_at(span, text, frame[3])))
+        parts = _close_branch(stack.pop(), parts)
+    return tuple(parts)
+
+
+def _close_branch(frame: tuple, parts: list) -> list:
+    outer, arms, cond, _start = frame
+    if parts[:1] == ["\x00else"]:
+        otherwise = tuple(parts[1:])
+    else:
+        otherwise = ()
+        if cond is not None:
+            arms.append((cond, tuple(parts)))
+    outer.append(Branch(tuple(arms), otherwise))
+    return outer
+
+
+def render(template: Template, ctx: EvalContext) -> str:
+    if len(template) == 1 and type(template[0]) is str:
+        return template[0]
+    out: list[str] = []
+    _render_into(template, ctx, out)
+    return "".join(out)
+
+
+def _render_into(parts: tuple, ctx: EvalContext, out: list[str]) -> None:
+    for part in parts:
+        if type(part) is str:
+            out.append(part)
+        elif type(part) is Branch:
+            for cond, body in part.arms:
+                if cond.evaluate(ctx):
+                    _render_into(body, ctx, out)
+                    break
+            else:
+                _render_into(part.otherwise, ctx, out)
+        else:
+            value = part.evaluate(ctx)
+            if isinstance(value, bool):
+                out.append("true" if value else "false")
+            elif isinstance(value, float) and value.is_integer():
+                out.append(str(int(value)))
+            else:
+                out.append(str(value))
+
+
+def template_exprs(template: Template) -> list[tuple[Expr, bool]]:
+    """Every expression in a template, with True for the ones used as conditions."""
+    found: list[tuple[Expr, bool]] = []
+    for part in template:
+        if isinstance(part, Expr):
+            found.append((part, False))
+        elif isinstance(part, Branch):
+            for cond, body in part.arms:
+                found.append((cond, True))
+                found.extend(template_exprs(body))
+            found.extend(template_exprs(part.otherwise))
+    return found

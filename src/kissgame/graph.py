@@ -1,0 +1,114 @@
+"""The scene graph as Graphviz DOT or Mermaid text, grouped by episode."""
+
+from __future__ import annotations
+
+import json
+
+from .engine.model import Scene, Story
+from .engine.text import Branch
+
+
+def _plain(template: tuple) -> str:
+    out = []
+    for part in template:
+        if isinstance(part, str):
+            out.append(part)
+        elif isinstance(part, Branch):
+            out.append("…")
+        else:
+            out.append("{" + part.source + "}")
+    return "".join(out)
+
+
+def _short(text: str, limit: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _groups(story: Story, episode: str | None) -> dict[str, list[Scene]]:
+    groups: dict[str, list[Scene]] = {}
+    for scene in story.scenes.values():
+        if episode is None or scene.episode == episode:
+            groups.setdefault(scene.episode, []).append(scene)
+    return groups
+
+
+def to_dot(story: Story, episode: str | None = None) -> str:
+    q = json.dumps  # DOT accepts JSON-style double-quoted strings
+    lines = [f"digraph {q(story.id)} {{", "  rankdir=LR;", "  node [shape=box, fontsize=10];"]
+    groups = _groups(story, episode)
+    shown = {s.id for scenes in groups.values() for s in scenes}
+    for i, (ep, scenes) in enumerate(groups.items()):
+        title = story.episodes[ep].title if ep in story.episodes else (ep or "no episode")
+        lines.append(f"  subgraph cluster_{i} {{")
+        lines.append(f"    label={q(title)};")
+        for scene in scenes:
+            label = scene.title or scene.id
+            if scene.ending:
+                ending = story.endings.get(scene.ending)
+                label = f"{label}\nENDING: {ending.title if ending else scene.ending}"
+                lines.append(f"    {q(scene.id)} [label={q(label)}, shape=doubleoctagon];")
+            else:
+                lines.append(f"    {q(scene.id)} [label={q(label)}];")
+        lines.append("  }")
+    for scenes in groups.values():
+        for scene in scenes:
+            for choice in scene.choices:
+                if episode is not None and choice.target not in shown:
+                    lines.append(f"  {q(choice.target)} [shape=plaintext];")
+                style = ", style=dashed" if choice.condition is not None else ""
+                label = _short(_plain(choice.label))
+                lines.append(f"  {q(scene.id)} -> {q(choice.target)} [label={q(label)}{style}];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _mermaid_text(text: str) -> str:
+    return text.replace('"', "#quot;").replace("\n", " ")
+
+
+def to_mermaid(story: Story, episode: str | None = None) -> str:
+    lines = ["flowchart LR"]
+    groups = _groups(story, episode)
+    for ep, scenes in groups.items():
+        title = story.episodes[ep].title if ep in story.episodes else (ep or "no episode")
+        lines.append(f'  subgraph {ep or "none"}["{_mermaid_text(title)}"]')
+        for scene in scenes:
+            label = _mermaid_text(scene.title or scene.id)
+            if scene.ending:
+                ending = story.endings.get(scene.ending)
+                label += " · ENDING: " + _mermaid_text(ending.title if ending else scene.ending)
+                lines.append(f'    {scene.id}(["{label}"])')
+            else:
+                lines.append(f'    {scene.id}["{label}"]')
+        lines.append("  end")
+    for scenes in groups.values():
+        for scene in scenes:
+            for choice in scene.choices:
+                arrow = "-.->" if choice.condition is not None else "-->"
+                label = _mermaid_text(_short(_plain(choice.label)))
+                lines.append(f'  {scene.id} {arrow}|"{label}"| {choice.target}')
+    return "\n".join(lines) + "\n"
+
+
+def to_text(story: Story, episode: str | None = None) -> str:
+    """A terminal rendering: each episode, its scenes, and every choice as an arrow."""
+    lines = []
+    for ep, scenes in _groups(story, episode).items():
+        title = story.episodes[ep].title if ep in story.episodes else (ep or "no episode")
+        lines.append(f"{title}")
+        lines.append("=" * len(title))
+        for scene in scenes:
+            mark = " (start)" if scene.id == story.start else ""
+            if scene.ending:
+                ending = story.endings.get(scene.ending)
+                mark += f"  ★ ENDING: {ending.title if ending else scene.ending}"
+            lines.append(f"[{scene.id}] {scene.title}{mark}")
+            for i, choice in enumerate(scene.choices):
+                branch = "└─" if i == len(scene.choices) - 1 else "├─"
+                cond = f"  (if {choice.condition.source})" if choice.condition else ""
+                once = "  (once)" if choice.once else ""
+                label = _short(_plain(choice.label), 48)
+                lines.append(f"  {branch} {label} → {choice.target}{cond}{once}")
+        lines.append("")
+    return "\n".join(lines)
