@@ -7,6 +7,7 @@ object, no alias can multiply, and every mapping remembers where its keys were.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -201,6 +202,8 @@ def load_story(root: str | Path) -> LoadResult:
     story, found = build_story(manifest, files, manifest_file=_display(manifest_path),
                                root=str(root))
     diagnostics += found
+    if story is not None:
+        story = dataclasses.replace(story, fingerprint=fingerprint(root))
     return LoadResult(story, diagnostics)
 
 
