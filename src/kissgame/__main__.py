@@ -30,9 +30,9 @@ def _story_dir(value: str | None) -> Path:
     return path
 
 
-def _print_findings(findings: list, stream=sys.stdout) -> None:
+def _print_findings(findings: list, stream=None) -> None:
     for finding in findings:
-        print(finding.format(), file=stream)
+        print(finding.format(), file=stream or sys.stdout)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -88,8 +88,9 @@ def cmd_explore(args: argparse.Namespace) -> int:
         out = Path(args.write_recordings)
         for eid, path in report.endings.items():
             if path is not None:
+                seed = report.ending_seeds.get(eid, args.seed)
                 write_recording(out / f"{eid}.yaml", Recording(
-                    story.id, args.seed, path, eid, f"shortest path to {eid}"))
+                    story.id, seed, path, eid, f"shortest path to {eid}"))
     if args.json:
         data = report.to_dict()
         if stats is not None:

@@ -24,6 +24,7 @@ from .engine.state import GameState
 DEFAULT_MAX_STATES = 200_000
 DEFAULT_RUNS = 2_000
 MAX_STEPS = 2_000
+SEEDS_FOR_DICE = 8
 
 
 @dataclass
@@ -38,6 +39,7 @@ class ExploreReport:
     random_runs: int = 0
     seed: int = 0
     unreached_scenes: list[str] = field(default_factory=list)
+    ending_seeds: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -48,7 +50,8 @@ class ExploreReport:
             "scenes_total": self.scenes_total,
             "scenes_reached": len(self.scenes_reached),
             "endings": {
-                eid: {"reached": path is not None, "shortest_path": path or []}
+                eid: {"reached": path is not None, "shortest_path": path or [],
+                      "seed": self.ending_seeds.get(eid, self.seed)}
                 for eid, path in self.endings.items()
             },
             "unreached_scenes": self.unreached_scenes,
@@ -106,7 +109,7 @@ class StateKey:
             tuple(values[n] for n in self.var_names),
             state.once,
             tuple(state.visits.get(s, 0) for s in self.watched),
-            state.turn if self.uses_turn else 0,
+            (state.turn, state.seed) if self.uses_turn else 0,
         )
 
 
@@ -153,6 +156,7 @@ class _Tracker:
         if scene.ending is not None:
             if report.endings.get(scene.ending, 1) is None:
                 report.endings[scene.ending] = list(state.path)
+                report.ending_seeds[scene.ending] = state.seed
             return []
         ids = available_choice_ids(self.story, state)
         if not ids and state.scene not in self.dead_scenes:
@@ -167,9 +171,11 @@ def explore(story: Story, max_states: int = DEFAULT_MAX_STATES, runs: int = DEFA
     report.endings = {eid: None for eid in story.endings}
     tracker = _Tracker(story, report)
     key = StateKey(story)
-    start = new_game(story, seed)
-    seen = {key(start)}
-    queue = deque([start])
+    # A story that rolls dice is explored under several seeds: one seed alone can
+    # make a branch look unreachable that another seed opens.
+    starts = [new_game(story, seed + i) for i in range(SEEDS_FOR_DICE if key.uses_turn else 1)]
+    seen = {key(start) for start in starts}
+    queue = deque(starts)
     while queue:
         state = queue.popleft()
         report.states_explored += 1
@@ -213,10 +219,10 @@ def _random_runs(story: Story, tracker: _Tracker, runs: int, seed: int) -> None:
             state = choose(story, state, choice_id)
         report.random_runs += 1
         ending = story.scenes[state.scene].ending
-        if ending is not None and report.endings.get(ending) is not None:
-            # keep the shortest path found by any run
-            if len(state.path) < len(report.endings[ending] or []):
-                report.endings[ending] = list(state.path)
+        known = report.endings.get(ending) if ending is not None else None
+        if ending is not None and known is not None and len(state.path) < len(known):
+            report.endings[ending] = list(state.path)  # the shortest any run found
+            report.ending_seeds[ending] = state.seed
 
 
 class _Guide:

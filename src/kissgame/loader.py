@@ -81,8 +81,12 @@ def _to_data(node: yaml.Node, seen: set[int], depth: int = 0) -> Any:
     mapping.line, mapping.col = node.start_mark.line + 1, node.start_mark.column + 1
     spans: dict[Any, tuple[int, int, int]] = {}
     for key_node, value_node in node.value:
-        key = _to_data(key_node, seen, depth + 1)
-        if not isinstance(key, str | int | float | bool) or key is None:
+        # Keys are always words: YAML 1.1 would read `on:` or `no:` as booleans.
+        if isinstance(key_node, yaml.ScalarNode) and key_node.tag in _SCALAR_TAGS:
+            key = key_node.value
+        else:
+            key = _to_data(key_node, seen, depth + 1)
+        if not isinstance(key, str):
             raise _YamlProblem("KG002", "mapping keys must be plain words",
                                key_node.start_mark.line, key_node.start_mark.column)
         if key in mapping:

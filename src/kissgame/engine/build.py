@@ -81,26 +81,27 @@ class _Builder:
 
     # -- locations and reporting
 
+    @staticmethod
+    def _mark(container: Any, key: Any) -> tuple[int, int, int] | None:
+        spans = getattr(container, "spans", None)
+        if isinstance(spans, dict):
+            return spans.get(key)
+        if isinstance(spans, list) and isinstance(key, int) and 0 <= key < len(spans):
+            return spans[key]
+        return None
+
     def here(self, file: str, container: Any, key: Any = None) -> SourceSpan:
         """The span of ``container[key]`` (or of the container when key is None)."""
-        if key is not None:
-            spans = getattr(container, "spans", None)
-            if isinstance(spans, dict) and key in spans:
-                line, col, _ = spans[key]
-                return SourceSpan(file, line, col)
-            if isinstance(spans, list) and isinstance(key, int) and key < len(spans):
-                line, col, _ = spans[key]
-                return SourceSpan(file, line, col)
+        mark = self._mark(container, key) if key is not None else None
+        if mark is not None:
+            return SourceSpan(file, mark[0], mark[1])
         return SourceSpan(file, getattr(container, "line", 1), getattr(container, "col", 1))
 
     def text_span(self, file: str, container: Any, key: Any) -> SourceSpan:
         """Where the text of a scalar begins (past an opening quote)."""
         span = self.here(file, container, key)
-        spans = getattr(container, "spans", None)
-        quoted = 0
-        if isinstance(spans, dict) and key in spans or isinstance(spans, list) and isinstance(key, int) and key < len(spans):
-            quoted = spans[key][2]
-        return SourceSpan(span.file, span.line, span.col + quoted)
+        mark = self._mark(container, key)
+        return SourceSpan(span.file, span.line, span.col + (mark[2] if mark else 0))
 
     def error(self, code: str, message: str, span: SourceSpan) -> None:
         self.diagnostics.append(Diagnostic(code, ERROR, message, span))

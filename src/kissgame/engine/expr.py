@@ -180,9 +180,10 @@ class _Converter:
             return ("cmp", tuple(ops), operands, off)
         if isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
-                shown = node.func.id if isinstance(node.func, ast.Name) else "this"
                 known = ", ".join(sorted(FUNCTIONS))
-                raise self.fail(f"unknown function '{shown}' (known: {known})", node)
+                if isinstance(node.func, ast.Name):
+                    raise self.fail(f"unknown function '{node.func.id}' (known: {known})", node)
+                raise self.fail(f"only these functions can be called: {known}", node)
             if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
                 raise self.fail("functions take plain arguments only", node)
             site = zlib.crc32(f"{self.site_base}:{off}".encode())
@@ -203,7 +204,8 @@ def _parse(source: str, mode: str) -> ast.AST:
     except SyntaxError as exc:
         line = (exc.lineno or 1) - 1
         before = sum(len(x) + 1 for x in source.split("\n")[:line])
-        raise ParseFailure(f"syntax error: {exc.msg}", before + max((exc.offset or 1) - 1, 0))
+        offset = before + max((exc.offset or 1) - 1, 0)
+        raise ParseFailure(f"syntax error: {exc.msg}", offset) from None
     except (RecursionError, MemoryError, ValueError):
         raise ParseFailure("expression is too deeply nested", 0) from None
 
