@@ -1,0 +1,367 @@
+"""Save slots: JSON files in the user data folder, written atomically, read defensively.
+
+A save file is one JSON object::
+
+    {"save_version": 1, "kissgame": "0.1.0", "story_id": "...", "story_fingerprint": "...",
+     "saved_at": 1714564800.0, "play_seconds": 754.2, "episode": "...", "scene_title": "...",
+     "state": {...GameState.to_dict()...}}
+
+Every write goes to a temporary file in the same folder, is flushed and fsynced, and
+then ``os.replace``s the slot; the file it replaces is kept beside it as ``.bak``. A
+slot that cannot be read (truncated, not JSON, wrong shape) is reported as damaged with
+a reason, and never stops any other slot from working. A save made with an older
+version of the story still loads when its scene exists, or says exactly why it cannot.
+
+This module knows nothing of the UI: the TUI, tests and tools all use it the same way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .engine import Diverged, GameState, StateFormatError, Story, replay
+from .resources import data_dir
+
+SAVE_VERSION = 1
+"""The format written now."""
+MIN_COMPATIBLE = 1
+"""The oldest format this version can still read."""
+
+NUMBERED_SLOTS = tuple(str(n) for n in range(1, 10))
+AUTO, QUICK = "auto", "quick"
+ALL_SLOTS = (AUTO, QUICK, *NUMBERED_SLOTS)
+MAX_SAVE_BYTES = 4 * 1024 * 1024
+
+
+class SaveError(Exception):
+    """Base of every save problem; its message is fit to show a player."""
+
+
+class SaveDamaged(SaveError):
+    """The slot's file is unreadable, truncated, or not shaped like a save."""
+
+
+class SaveIncompatible(SaveError):
+    """A well-formed save that cannot be used with this story or this version."""
+
+
+@dataclass(frozen=True)
+class SaveData:
+    """One save: the state plus what the slot list shows about it."""
+
+    story_id: str
+    fingerprint: str
+    state: GameState
+    saved_at: float = 0.0
+    play_seconds: float = 0.0
+    episode: str = ""
+    scene_title: str = ""
+    version: int = SAVE_VERSION
+    app_version: str = __version__
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "save_version": self.version,
+            "kissgame": self.app_version,
+            "story_id": self.story_id,
+            "story_fingerprint": self.fingerprint,
+            "saved_at": self.saved_at,
+            "play_seconds": round(self.play_seconds, 1),
+            "episode": self.episode,
+            "scene_title": self.scene_title,
+            "state": self.state.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> SaveData:
+        """Parse a decoded save. Raises SaveDamaged or SaveIncompatible with a reason."""
+        if not isinstance(data, dict):
+            raise SaveDamaged("not a save file (expected a JSON object)")
+        version = data.get("save_version")
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise SaveDamaged("not a save file (no save_version)")
+        if version > SAVE_VERSION:
+            raise SaveIncompatible(
+                f"made by a newer kissgame (save format {version}; this one reads up to "
+                f"{SAVE_VERSION}). Update kissgame to load it.")
+        if version < MIN_COMPATIBLE:
+            raise SaveIncompatible(
+                f"save format {version} is too old (the oldest this version reads is "
+                f"{MIN_COMPATIBLE})")
+        story_id, fp = data.get("story_id"), data.get("story_fingerprint")
+        if not isinstance(story_id, str) or not isinstance(fp, str):
+            raise SaveDamaged("the save does not say which story it belongs to")
+        try:
+            state = GameState.from_dict(data.get("state"))
+        except StateFormatError as exc:
+            raise SaveDamaged(f"the saved game is damaged: {exc}") from None
+        numbers = {k: data.get(k, 0) for k in ("saved_at", "play_seconds")}
+        for key, value in numbers.items():
+            if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+                raise SaveDamaged(f"the save's {key} is not a valid number")
+        texts = {k: data.get(k, "") for k in ("episode", "scene_title", "kissgame")}
+        for key, value in texts.items():
+            if not isinstance(value, str):
+                raise SaveDamaged(f"the save's {key} is not text")
+        return cls(story_id, fp, state, float(numbers["saved_at"]),
+                   float(numbers["play_seconds"]), texts["episode"], texts["scene_title"],
+                   version, texts["kissgame"])
+
+
+@dataclass(frozen=True)
+class SlotInfo:
+    """What a slot holds: a save, nothing, or damage (with the reason)."""
+
+    slot: str
+    path: Path
+    data: SaveData | None = None
+    problem: str | None = None
+    backup: SaveData | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self.data is None and self.problem is None
+
+    @property
+    def damaged(self) -> bool:
+        return self.problem is not None
+
+
+@dataclass(frozen=True)
+class Restored:
+    """A save turned back into a state for this story, with notes on anything adjusted."""
+
+    state: GameState
+    play_seconds: float
+    notes: tuple[str, ...] = field(default=())
+
+
+def slot_label(slot: str) -> str:
+    return {AUTO: "Autosave", QUICK: "Quicksave"}.get(slot, f"Slot {slot}")
+
+
+def write_atomic(path: Path, text: str, keep_backup: bool = True) -> None:
+    """Write ``text`` to ``path`` so that a crash leaves the old file or the new, never half.
+
+    The previous file, if any, is kept as ``path + '.bak'``.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if keep_backup and path.exists():
+            backup = path.with_name(path.name + ".bak")
+            # A hard link keeps the old bytes under the backup name without copying them;
+            # the slot itself is never missing, even for a moment.
+            bak_tmp = backup.with_name(backup.name + ".tmp")
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(bak_tmp)
+            try:
+                os.link(path, bak_tmp)
+            except OSError:  # no hard links on this filesystem: copy instead
+                bak_tmp.write_bytes(path.read_bytes())
+            os.replace(bak_tmp, backup)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def read_save_file(path: Path) -> SaveData:
+    """Read and parse one save file. Raises SaveDamaged/SaveIncompatible, or OSError."""
+    size = path.stat().st_size
+    if size > MAX_SAVE_BYTES:
+        raise SaveDamaged(f"the file is {size} bytes, far too large for a save")
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise SaveDamaged("the file is empty (the save was interrupted)")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise SaveDamaged("the file is not text (it may be corrupted)") from None
+    except json.JSONDecodeError as exc:
+        what = "truncated" if exc.pos >= len(raw.rstrip()) - 1 else "corrupted"
+        raise SaveDamaged(f"the file is {what} (not valid JSON at line {exc.lineno}, "
+                          f"column {exc.colno})") from None
+    except RecursionError:
+        raise SaveDamaged("the file is corrupted (nested too deeply)") from None
+    return SaveData.from_dict(data)
+
+
+def _safe_name(story_id: str) -> str:
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", story_id).strip("._") or "story"
+    return name[:80]
+
+
+class SaveStore:
+    """The save slots of one story, in ``<data dir>/saves/<story id>/``."""
+
+    def __init__(self, story_id: str, folder: Path | None = None,
+                 clock: Callable[[], float] = time.time):
+        self.story_id = story_id
+        self.folder = (folder or data_dir() / "saves") / _safe_name(story_id)
+        self.clock = clock
+
+    def path(self, slot: str) -> Path:
+        if slot not in ALL_SLOTS:
+            raise ValueError(f"no save slot '{slot}'")
+        return self.folder / f"{slot}.json"
+
+    def read(self, slot: str) -> SlotInfo:
+        """What the slot holds. Never raises for a bad file: it reports it as damaged."""
+        path = self.path(slot)
+        backup = self._read_backup(path)
+        try:
+            data = read_save_file(path)
+        except FileNotFoundError:
+            return SlotInfo(slot, path, backup=backup)
+        except SaveError as exc:
+            return SlotInfo(slot, path, problem=str(exc), backup=backup)
+        except OSError as exc:
+            return SlotInfo(slot, path, problem=f"cannot read the file: {exc.strerror or exc}",
+                            backup=backup)
+        if data.story_id != self.story_id:
+            return SlotInfo(slot, path, problem=f"this save belongs to another story "
+                            f"('{data.story_id}')", backup=backup)
+        return SlotInfo(slot, path, data, backup=backup)
+
+    def _read_backup(self, path: Path) -> SaveData | None:
+        try:
+            data = read_save_file(path.with_name(path.name + ".bak"))
+        except (OSError, SaveError):
+            return None
+        return data if data.story_id == self.story_id else None
+
+    def slots(self, which: tuple[str, ...] = ALL_SLOTS) -> list[SlotInfo]:
+        return [self.read(slot) for slot in which]
+
+    def latest(self) -> SlotInfo | None:
+        """The most recently saved slot that can be read, if any."""
+        usable = [info for info in self.slots() if info.data is not None]
+        return max(usable, key=lambda info: info.data.saved_at if info.data else 0.0,
+                   default=None)
+
+    def write(self, slot: str, story: Story, state: GameState, play_seconds: float = 0.0,
+              episode: str = "", scene_title: str = "") -> SaveData:
+        data = SaveData(story.id, story.fingerprint, state, self.clock(), play_seconds,
+                        episode, scene_title)
+        write_atomic(self.path(slot), json.dumps(data.to_dict(), indent=1,
+                                                 ensure_ascii=False) + "\n")
+        return data
+
+    def restore_backup(self, slot: str) -> SaveData:
+        """Put a damaged slot's backup back in its place and return it."""
+        path = self.path(slot)
+        data = read_save_file(path.with_name(path.name + ".bak"))
+        write_atomic(path, json.dumps(data.to_dict(), indent=1, ensure_ascii=False) + "\n",
+                     keep_backup=False)
+        return data
+
+    def delete(self, slot: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.path(slot))
+
+
+def _same_type(value: Any, initial: Any) -> bool:
+    if isinstance(initial, bool) or isinstance(value, bool):
+        return isinstance(initial, bool) and isinstance(value, bool)
+    if isinstance(initial, int | float):
+        return isinstance(value, int | float)
+    return type(value) is type(initial)
+
+
+def restore(story: Story, data: SaveData) -> Restored:
+    """Turn a save into a state for ``story``, or explain exactly why it cannot be done.
+
+    - same story content (fingerprint): the state is used as saved;
+    - the story changed but the saved choices still replay to the same scene: the replayed
+      state is used, so every variable follows the new version of the story;
+    - otherwise, if the saved scene still exists: the state is kept, with variables the
+      story no longer declares dropped and new ones given their start values;
+    - if the saved scene is gone: SaveIncompatible, naming the scene and what changed.
+    """
+    if data.story_id != story.id:
+        raise SaveIncompatible(f"this save belongs to the story '{data.story_id}', "
+                               f"not '{story.id}'")
+    state = data.state
+    if data.fingerprint == story.fingerprint:
+        if state.scene not in story.scenes:
+            raise SaveDamaged(f"the save is at scene '{state.scene}', which this story "
+                              "does not have, although its content has not changed")
+        return Restored(state, data.play_seconds)
+    changed = "the story has changed since this save was made"
+    try:
+        replayed = replay(story, state.seed, state.path)[-1]
+    except Diverged as exc:
+        problem = f"replaying its choices stops at {exc}"
+    except Exception as exc:  # a scene or variable the new story lacks
+        problem = f"replaying its choices fails ({type(exc).__name__}: {exc})"
+    else:
+        if replayed.scene == state.scene:
+            return Restored(replayed, data.play_seconds,
+                            (f"The story has changed since this save was made; your "
+                             f"{len(state.path)} choices were replayed on the new version.",))
+        problem = (f"replaying its choices now leads to scene '{replayed.scene}' instead of "
+                   f"'{state.scene}'")
+    if state.scene not in story.scenes:
+        where = f"'{state.scene}'" + (f" ({data.scene_title})" if data.scene_title else "")
+        raise SaveIncompatible(f"{changed}: the saved scene {where} no longer exists, and "
+                               f"{problem}.")
+    fixed, notes = _reconcile(story, state)
+    return Restored(fixed, data.play_seconds, notes)
+
+
+def _reconcile(story: Story, state: GameState) -> tuple[GameState, tuple[str, ...]]:
+    initial = story.initial_vars()
+    vars: dict[str, Any] = {}
+    added, reset = [], []
+    for name, start in initial.items():
+        if name not in state.vars:
+            added.append(name)
+            vars[name] = start
+        elif not _same_type(state.vars[name], start):
+            reset.append(name)
+            vars[name] = start
+        else:
+            vars[name] = state.vars[name]
+    removed = sorted(set(state.vars) - set(initial))
+    visits: Mapping[str, int] = {k: v for k, v in state.visits.items() if k in story.scenes}
+    notes = ["The story has changed since this save was made. You are at the same scene, "
+             "but rewinding past this point may not be possible."]
+    if added:
+        notes.append(f"New variables start at their initial values: {', '.join(added)}.")
+    if reset:
+        notes.append(f"Variables whose type changed were reset: {', '.join(reset)}.")
+    if removed:
+        notes.append(f"Variables no longer in the story were dropped: {', '.join(removed)}.")
+    fixed = GameState(state.scene, vars, dict(visits), state.once, state.seed, state.turn,
+                      state.path)
+    return fixed, tuple(notes)

@@ -1,0 +1,59 @@
+"""Player settings (theme, text reveal speed), kept as JSON in the user data folder.
+
+Reading never fails: a missing or damaged file gives the defaults, and an unknown value
+falls back to its default alone, so one bad entry does not cost the others.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from .resources import data_dir
+from .saves import write_atomic
+
+REVEAL_SPEEDS: dict[str, int] = {"instant": 0, "fast": 200, "normal": 80, "slow": 35}
+"""Text reveal speeds in characters per second; 0 shows the whole scene at once."""
+
+DEFAULT_THEME = "textual-dark"
+
+
+@dataclass(frozen=True)
+class Settings:
+    theme: str = DEFAULT_THEME
+    reveal: str = "instant"
+
+    @property
+    def reveal_cps(self) -> int:
+        return REVEAL_SPEEDS.get(self.reveal, 0)
+
+    def with_(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+
+def settings_path() -> Path:
+    return data_dir() / "settings.json"
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    path = path or settings_path()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return Settings()
+    if not isinstance(data, dict):
+        return Settings()
+    defaults = Settings()
+    values: dict[str, Any] = {}
+    for f in fields(Settings):
+        value = data.get(f.name)
+        values[f.name] = value if isinstance(value, str) and value else getattr(defaults, f.name)
+    if values["reveal"] not in REVEAL_SPEEDS:
+        values["reveal"] = defaults.reveal
+    return Settings(**values)
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> None:
+    write_atomic(path or settings_path(), json.dumps(asdict(settings), indent=1) + "\n")

@@ -1,0 +1,1 @@
+"""The Textual face of kissgame. Only this package imports Textual."""

@@ -1,0 +1,1 @@
+"""Screens: title, play, and the dialogs pushed over them."""

@@ -1,0 +1,75 @@
+"""The backlog: everything read and chosen in this playthrough, rebuilt from the state."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+from ...engine import Diverged, GameState, Story, current, replay
+from ..widgets.prose import beat_text
+
+
+def history_text(story: Story, state: GameState) -> Text:
+    """Each scene's text in order, with the choice taken after it.
+
+    The path is replayed from the seed by the engine, so the backlog is exactly what
+    the player saw, and it follows rewinds and loads.
+    """
+    out = Text()
+    try:
+        states = replay(story, state.seed, state.path)
+    except (Diverged, KeyError):
+        out.append("The story changed since this game was saved, so only the current scene "
+                   "can be shown.\n\n", "italic")
+        states = [state]
+    for index, step in enumerate(states):
+        beat = current(story, step)
+        if index:
+            out.append("\n")
+        out.append_text(beat_text(beat))
+        if index < len(states) - 1 and index < len(state.path):
+            chosen = state.path[index]
+            label = next((c.label for c in beat.choices if c.id == chosen), chosen)
+            out.append("\n\n")
+            out.append(f"\u25b8 You chose: {label}", "bold reverse")
+            out.append("\n")
+    return out
+
+
+class HistoryScreen(ModalScreen[None]):
+    BINDINGS = [
+        Binding("escape,h", "close", "Back", id="history.close"),
+        Binding("home", "top", "Top", id="history.top"),
+        Binding("end", "bottom", "Bottom", id="history.bottom"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        app = self.app
+        state = app.state  # type: ignore[attr-defined]
+        text = Text("Nothing has happened yet.") if state is None else history_text(
+            app.story, state)  # type: ignore[attr-defined]
+        with Vertical(id="dialog", classes="history"):
+            yield Label("History", id="dialog-title")
+            with VerticalScroll(id="history-scroll"):
+                yield Static(text, id="history-text")
+            yield Static("\u2191\u2193 PgUp PgDn: scroll   Home/End   Esc: back",
+                         id="dialog-detail")
+
+    def on_mount(self) -> None:
+        scroll = self.query_one("#history-scroll", VerticalScroll)
+        scroll.focus()
+        self.call_after_refresh(scroll.scroll_end, animate=False)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def action_top(self) -> None:
+        self.query_one("#history-scroll", VerticalScroll).scroll_home(animate=False)
+
+    def action_bottom(self) -> None:
+        self.query_one("#history-scroll", VerticalScroll).scroll_end(animate=False)
+

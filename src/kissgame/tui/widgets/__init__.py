@@ -1,0 +1,1 @@
+"""Widgets that render engine values (Beats, states); they hold no story logic."""

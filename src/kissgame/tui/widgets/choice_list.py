@@ -1,0 +1,62 @@
+"""The choices of a Beat as a keyboard- and mouse-driven list."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on
+from textual.message import Message
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from ...engine import ChoiceView
+
+ACTION_PREFIX = "ui:"
+
+
+class ChoiceList(OptionList):
+    """Shows story choices (numbered) or, at an ending, what the player can do next.
+
+    Posts ``ChoiceList.Chosen`` for a story choice and ``ChoiceList.ActionChosen`` for
+    one of the UI actions shown at an ending. It never decides anything about the story.
+    """
+
+    @dataclass
+    class Chosen(Message):
+        choice_id: str
+
+    @dataclass
+    class ActionChosen(Message):
+        action: str
+
+    def show_choices(self, choices: Sequence[ChoiceView]) -> None:
+        options = []
+        for number, view in enumerate(choices, start=1):
+            prompt = Text()
+            prompt.append(f"{number}. " if number <= 9 else "   ", "bold")
+            prompt.append(view.label)
+            if not view.enabled:
+                prompt.append(f"  (locked: {view.locked_reason})" if view.locked_reason
+                              else "  (locked)", "italic")
+            options.append(Option(prompt, id=view.id, disabled=not view.enabled))
+        self._replace(options)
+
+    def show_actions(self, actions: Sequence[tuple[str, str]]) -> None:
+        self._replace([Option(Text(label), id=ACTION_PREFIX + action)
+                       for action, label in actions])
+
+    def _replace(self, options: list[Option]) -> None:
+        self.set_options(options)
+        first = next((i for i, option in enumerate(options) if not option.disabled), None)
+        self.highlighted = first
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        option_id = event.option_id or ""
+        if option_id.startswith(ACTION_PREFIX):
+            self.post_message(self.ActionChosen(option_id[len(ACTION_PREFIX):]))
+        else:
+            self.post_message(self.Chosen(option_id))

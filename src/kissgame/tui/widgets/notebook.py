@@ -1,0 +1,74 @@
+"""Kitty's notebook: the story's declared ships, meters and clues, read from a state."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from ...engine import GameState, Story
+from ...engine.model import Meter
+
+BAR_WIDTH = 10
+
+
+def meter_bar(value: float, maximum: float, width: int = BAR_WIDTH) -> Text:
+    maximum = maximum if maximum > 0 else 1
+    ratio = min(max(value / maximum, 0.0), 1.0)
+    filled = round(ratio * width)
+    colour = "red" if ratio < 0.3 else "yellow" if ratio < 0.6 else "green"
+    bar = Text()
+    bar.append("\u2588" * filled, colour)
+    bar.append("\u2591" * (width - filled), "dim")
+    return bar
+
+
+def _number(value: object) -> float:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+
+
+def _meters(out: Text, heading: str, meters: Iterable[Meter], state: GameState) -> None:
+    meters = list(meters)
+    if not meters:
+        return
+    out.append(f"{heading}\n", "bold underline")
+    for meter in meters:
+        value = _number(state.vars.get(meter.var, 0))
+        shown = int(value) if value == int(value) else round(value, 1)
+        out.append(f"{meter.label}\n")
+        out.append_text(meter_bar(value, meter.max))
+        out.append(f" {shown}/{int(meter.max) if meter.max == int(meter.max) else meter.max}\n",
+                   "dim")
+    out.append("\n")
+
+
+def notebook_text(story: Story, state: GameState) -> Text:
+    out = Text()
+    _meters(out, "Ships", story.ships, state)
+    _meters(out, "Heart", story.meters, state)
+    if story.clues:
+        found = [clue for clue in story.clues if state.vars.get(clue.var) is True]
+        out.append(f"Clues {len(found)}/{len(story.clues)}\n", "bold underline")
+        for clue in found:
+            out.append("\u2713 ", "green")
+            out.append(f"{clue.label}\n")
+        if len(found) < len(story.clues):
+            out.append(f"{len(story.clues) - len(found)} still hidden\n", "dim italic")
+    if not out.plain:
+        out.append("This story keeps no notebook.", "dim italic")
+    out.rstrip()
+    return out
+
+
+class Notebook(VerticalScroll):
+    """A read-only view; the play screen calls ``show`` whenever the state changes."""
+
+    BORDER_TITLE = "Notebook"
+
+    def compose(self):
+        yield Static(id="notebook-text")
+
+    def show(self, story: Story, state: GameState) -> None:
+        self.query_one("#notebook-text", Static).update(notebook_text(story, state))

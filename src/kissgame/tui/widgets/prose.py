@@ -1,0 +1,130 @@
+"""The prose panel: a Beat rendered as styled text, with an optional typewriter reveal."""
+
+from __future__ import annotations
+
+import re
+import zlib
+
+from rich.style import Style
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.timer import Timer
+from textual.widgets import Static
+
+from ...engine import Beat
+
+_EMPHASIS = re.compile(r"\*([^*\n]+)\*")
+_FALLBACK_COLORS = ("#ff6fa5", "#6fb7ff", "#c792ea", "#ffcb6b", "#7fdbca", "#f78c6c",
+                    "#addb67", "#82aaff")
+TICKS_PER_SECOND = 30
+
+
+def _style(color: str, fallback_key: str) -> Style:
+    if color:
+        try:
+            return Style.parse(f"bold {color}")
+        except Exception:  # an unknown colour name in a downloaded story is not fatal
+            pass
+    index = zlib.crc32(fallback_key.encode()) % len(_FALLBACK_COLORS)
+    return Style.parse(f"bold {_FALLBACK_COLORS[index]}")
+
+
+def inline(text: str, style: Style | str = "") -> Text:
+    """Plain story text to Rich Text; ``*words*`` become italic. Never parsed as markup."""
+    out = Text(style=style)
+    pos = 0
+    for match in _EMPHASIS.finditer(text):
+        out.append(text[pos:match.start()])
+        out.append(match.group(1), "italic")
+        pos = match.end()
+    out.append(text[pos:])
+    return out
+
+
+def title_card(beat: Beat) -> Text:
+    """The episode card shown when an episode begins."""
+    card = Text(justify="center")
+    card.append(f"\n{beat.episode_title}\n", "bold reverse")
+    card.append("\n")
+    return card
+
+
+def beat_text(beat: Beat) -> Text:
+    """The scene's prose: narration, then each speaker's lines with the name styled."""
+    parts: list[Text] = []
+    if beat.title:
+        parts.append(Text(beat.title, "bold underline"))
+    for line in beat.lines:
+        if line.speaker:
+            said = Text()
+            said.append(line.speaker_name or line.speaker,
+                        _style(line.color, line.speaker))
+            said.append("  ")
+            said.append_text(inline(line.text))
+            parts.append(said)
+        else:
+            parts.append(inline(line.text))
+    if beat.ending is not None:
+        end = Text(justify="center")
+        end.append("\n\u2014 THE END \u2014\n", "bold")
+        end.append(beat.ending.title, "bold italic")
+        if beat.ending.turns_on:
+            end.append(f"\nTurns on: {beat.ending.turns_on}", "dim italic")
+        parts.append(end)
+    return Text("\n\n").join(parts)
+
+
+class ProsePanel(VerticalScroll, can_focus=True):
+    """Scrollable prose. ``show`` replaces the text; ``complete`` ends a reveal at once."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._text = Text()
+        self._shown = 0.0
+        self._cps = 0
+        self._timer: Timer | None = None
+
+    def compose(self):
+        yield Static(id="prose-text")
+
+    @property
+    def revealing(self) -> bool:
+        return self._timer is not None
+
+    @property
+    def text(self) -> Text:
+        return self._text
+
+    def show(self, text: Text, cps: int = 0, keep: int = 0) -> None:
+        """Show ``text``; reveal it at ``cps`` characters a second after the first ``keep``."""
+        self._stop()
+        self._text = text
+        self.scroll_home(animate=False)
+        if cps <= 0 or len(text) <= keep:
+            self._draw(len(text))
+            return
+        self._cps = cps
+        self._shown = float(keep)
+        self._draw(keep)
+        self._timer = self.set_interval(1 / TICKS_PER_SECOND, self._tick)
+
+    def complete(self) -> None:
+        if self._timer is not None:
+            self._stop()
+            self._draw(len(self._text))
+
+    def _tick(self) -> None:
+        self._shown += self._cps / TICKS_PER_SECOND
+        if self._shown >= len(self._text):
+            self.complete()
+        else:
+            self._draw(int(self._shown))
+
+    def _draw(self, count: int) -> None:
+        self.query_one("#prose-text", Static).update(
+            self._text if count >= len(self._text) else self._text[:count])
+
+    def _stop(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
