@@ -1,0 +1,164 @@
+"""Playing a recording back step by step: a chosen speed, pause, and take over at any step."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Static
+
+from ...engine import GameState, Story, current, new_game, replay
+from ...engine.runtime import Diverged
+from ...recording import Recording, read_recording
+from ..widgets.prose import beat_text
+from .branch_map import take_over
+
+SPEEDS = (4.0, 2.0, 1.0, 0.5, 0.25)  # seconds per step
+
+
+def plan(story: Story, recording: Recording) -> tuple[list[GameState], str]:
+    """Every state of the recording, as far as it fits the story, and what went wrong."""
+    if recording.story != story.id:
+        return [new_game(story, recording.seed)], (
+            f"This recording is for the story '{recording.story}', not '{story.id}'.")
+    try:
+        return replay(story, recording.seed, recording.choices), ""
+    except Diverged as exc:
+        states = replay(story, recording.seed, recording.choices[: exc.step - 1])
+        return states, f"The recording no longer fits the story: {exc}"
+
+
+class ReplayPlayerScreen(Screen):
+    """Shows each step of a recording with the choice about to be made marked."""
+
+    DEFAULT_CSS = """
+    ReplayPlayerScreen { layout: vertical; }
+    ReplayPlayerScreen #replay-status { height: 1; padding: 0 1; background: $panel; }
+    ReplayPlayerScreen #replay-prose { height: 1fr; padding: 0 1; }
+    ReplayPlayerScreen #replay-choices { height: auto; max-height: 8; padding: 0 1;
+                                          border-top: solid $primary; }
+    """
+
+    BINDINGS = [
+        Binding("space", "pause", "Pause/play", id="replay.pause"),
+        Binding("right,n", "step(1)", "Step", id="replay.step"),
+        Binding("left,b", "step(-1)", "Back", id="replay.back"),
+        Binding("minus", "speed(-1)", "Slower", id="replay.slower"),
+        Binding("plus,equals_sign", "speed(1)", "Faster", id="replay.faster"),
+        Binding("t", "take_over", "Take over", id="replay.take_over"),
+        Binding("escape,q", "close", "Stop", id="replay.stop"),
+    ]
+
+    def __init__(self, story: Story, recording: Recording, speed: float = 1.0,
+                 paused: bool = False, *, name: str | None = None,
+                 id: str | None = None) -> None:
+        super().__init__(name=name, id=id)
+        self.story = story
+        self.recording = recording
+        self.states, self.problem = plan(story, recording)
+        self.step = 0
+        self.speed_index = min(range(len(SPEEDS)), key=lambda i: abs(SPEEDS[i] - speed))
+        self.paused = paused
+        self._timer: Timer | None = None
+
+    @classmethod
+    def from_file(cls, story: Story, path: str | Path, speed: float = 1.0,
+                  paused: bool = False) -> ReplayPlayerScreen:
+        """Raises ``RecordingError`` with a message for the player if the file is bad."""
+        return cls(story, read_recording(path), speed, paused)
+
+    @property
+    def state(self) -> GameState:
+        return self.states[self.step]
+
+    @property
+    def at_end(self) -> bool:
+        return self.step >= len(self.states) - 1
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="replay-status")
+        with VerticalScroll(id="replay-prose"):
+            yield Static(id="replay-text")
+        yield Static(id="replay-choices")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._restart_timer()
+        self.show()
+
+    def _restart_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_interval(SPEEDS[self.speed_index], self._tick)
+
+    def _tick(self) -> None:
+        if not self.paused and not self.at_end:
+            self.step += 1
+            self.show()
+
+    def show(self) -> None:
+        beat = current(self.story, self.state)
+        self.query_one("#replay-text", Static).update(beat_text(beat))
+        self.query_one("#replay-prose", VerticalScroll).scroll_home(animate=False)
+        choices = Text()
+        upcoming = self.recording.choices[self.step] if self.step < len(self.states) - 1 \
+            else None
+        for number, view in enumerate(beat.choices, start=1):
+            if choices:
+                choices.append("\n")
+            if view.id == upcoming:
+                choices.append(f"\u279c {number}. {view.label}", "bold reverse")
+            else:
+                choices.append(f"  {number}. {view.label}", "" if view.enabled else "dim")
+        if self.at_end:
+            if choices:
+                choices.append("\n")
+            if self.problem:
+                choices.append(self.problem, "bold red")
+            elif beat.ending is not None:
+                choices.append(f"End of the recording: \u201c{beat.ending.title}\u201d. "
+                               "Press t to play on from here, Esc to stop.", "bold")
+            else:
+                choices.append("End of the recording. Press t to play on from here.",
+                               "bold")
+        self.query_one("#replay-choices", Static).update(choices)
+        self._status()
+
+    def _status(self) -> None:
+        total = len(self.recording.choices)
+        mode = "paused" if self.paused else "playing"
+        if self.at_end:
+            mode = "finished"
+        per = SPEEDS[self.speed_index]
+        status = Text("\u23f8 " if self.paused or self.at_end else "\u25b6 ", "bold")
+        status.append(self.recording.title or "Replay", "bold")
+        status.append(f"  \u00b7  step {self.step}/{total}  \u00b7  {mode}  \u00b7  "
+                      f"{per:g}s a step")
+        self.query_one("#replay-status", Static).update(status)
+
+    def action_pause(self) -> None:
+        self.paused = not self.paused
+        self._status()
+
+    def action_step(self, delta: int) -> None:
+        self.paused = True
+        self.step = max(0, min(len(self.states) - 1, self.step + delta))
+        self.show()
+
+    def action_speed(self, delta: int) -> None:
+        self.speed_index = max(0, min(len(SPEEDS) - 1, self.speed_index + delta))
+        self._restart_timer()
+        self._status()
+
+    def action_take_over(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        take_over(self, self.state)
+
+    def action_close(self) -> None:
+        self.app.pop_screen()
