@@ -8,18 +8,55 @@ is ignored and rebuilt.
 
 from __future__ import annotations
 
+import dataclasses
+import gc
 import hashlib
 import os
 import pickle
 import tempfile
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from . import __version__
 from .engine.diagnostics import Diagnostic
+from .engine.model import Scene
 from .loader import MANIFEST, LoadResult, load_story, story_files
 from .resources import cache_dir
 
-MAGIC = b"KISSGAME-CACHE-1\n"
+MAGIC = b"KISSGAME-CACHE-2\n"
+
+
+class LazyScenes(Mapping):
+    """Scenes kept pickled one by one and unpickled on first use.
+
+    A warm start then costs one small unpickle per scene the player actually
+    reaches, instead of rebuilding every scene of a large story up front.
+    """
+
+    __slots__ = ("_blobs", "_loaded")
+
+    def __init__(self, blobs: dict[str, bytes]):
+        self._blobs = blobs
+        self._loaded: dict[str, Scene] = {}
+
+    def __getitem__(self, scene_id: str) -> Scene:
+        try:
+            return self._loaded[scene_id]
+        except KeyError:
+            scene = self._loaded[scene_id] = pickle.loads(self._blobs[scene_id])
+            return scene
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._blobs)
+
+    def __len__(self) -> int:
+        return len(self._blobs)
+
+    def __contains__(self, scene_id: object) -> bool:
+        return scene_id in self._blobs
+
+    def __reduce__(self) -> tuple:
+        return (LazyScenes, (self._blobs,))
 
 
 def story_key(root: Path) -> str:
@@ -51,10 +88,15 @@ def read_cached(key: str, folder: Path | None = None) -> tuple | None:
     checksum, payload = blob[len(head): len(head) + 32], blob[len(head) + 32:]
     if hashlib.sha256(payload).digest() != checksum:
         return None
+    enabled = gc.isenabled()
+    gc.disable()  # unpickling builds many small objects; see loader.load_story
     try:
         return pickle.loads(payload)
     except Exception:  # a corrupt entry is only a cache miss
         return None
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def write_cached(key: str, value: tuple, folder: Path | None = None) -> None:
@@ -84,5 +126,10 @@ def load_story_cached(root: str | Path, folder: Path | None = None) -> LoadResul
     result = load_story(root)
     if result.ok:
         diagnostics: list[Diagnostic] = result.diagnostics
-        write_cached(key, (result.story, diagnostics), folder)
+        story = result.story
+        assert story is not None
+        blobs = {sid: pickle.dumps(scene, protocol=pickle.HIGHEST_PROTOCOL)
+                 for sid, scene in story.scenes.items()}
+        write_cached(key, (dataclasses.replace(story, scenes=LazyScenes(blobs)), diagnostics),
+                     folder)
     return result

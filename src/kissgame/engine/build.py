@@ -99,9 +99,10 @@ class _Builder:
 
     def text_span(self, file: str, container: Any, key: Any) -> SourceSpan:
         """Where the text of a scalar begins (past an opening quote)."""
-        span = self.here(file, container, key)
         mark = self._mark(container, key)
-        return SourceSpan(span.file, span.line, span.col + (mark[2] if mark else 0))
+        if mark is None:
+            return self.here(file, container)
+        return SourceSpan(file, mark[0], mark[1] + mark[2])
 
     def error(self, code: str, message: str, span: SourceSpan) -> None:
         self.diagnostics.append(Diagnostic(code, ERROR, message, span))

@@ -112,6 +112,8 @@ def _offset(source: str, node: ast.AST) -> int:
     """Character offset of an ast node inside ``source`` (ast counts UTF-8 bytes)."""
     lineno = getattr(node, "lineno", 1)
     col = getattr(node, "col_offset", 0)
+    if lineno == 1 and source.isascii():
+        return col
     lines = source.split("\n")
     before = sum(len(line) + 1 for line in lines[: lineno - 1])
     line = lines[lineno - 1] if lineno - 1 < len(lines) else ""
@@ -210,8 +212,22 @@ def _parse(source: str, mode: str) -> ast.AST:
         raise ParseFailure("expression is too deeply nested", 0) from None
 
 
+_IR_MEMO: dict[tuple[str, str], tuple] = {}
+_DICE = ("random(", "chance(")
+
+
 def parse_expression_ir(source: str, site_base: str = "") -> tuple:
-    """Parse an expression into IR, or raise ParseFailure."""
+    """Parse an expression into IR, or raise ParseFailure. Stories repeat expressions a
+    lot, so results are memoised; dice calls are keyed by their place too, since each
+    call site rolls its own numbers."""
+    key = (source, site_base if any(d in source for d in _DICE) else "")
+    hit = _IR_MEMO.get(key)
+    if hit is None:
+        hit = _IR_MEMO[key] = _parse_expression_ir(source, site_base)
+    return hit
+
+
+def _parse_expression_ir(source: str, site_base: str) -> tuple:
     if not source.strip():
         raise ParseFailure("empty expression", 0)
     tree = _parse(source, "eval")
@@ -222,8 +238,19 @@ def parse_expression_ir(source: str, site_base: str = "") -> tuple:
         raise ParseFailure("expression is too deeply nested", 0) from None
 
 
+_EFFECTS_MEMO: dict[tuple[str, str], list] = {}
+
+
 def parse_effects_ir(source: str, site_base: str = "") -> list[tuple[str, str, tuple, int]]:
     """Parse ``a = 1; b += 2`` into [(name, op, value_ir, offset)], or raise ParseFailure."""
+    key = (source, site_base if any(d in source for d in _DICE) else "")
+    hit = _EFFECTS_MEMO.get(key)
+    if hit is None:
+        hit = _EFFECTS_MEMO[key] = _parse_effects_ir(source, site_base)
+    return hit
+
+
+def _parse_effects_ir(source: str, site_base: str) -> list[tuple[str, str, tuple, int]]:
     tree = _parse(source, "exec")
     assert isinstance(tree, ast.Module)
     conv = _Converter(source, site_base)

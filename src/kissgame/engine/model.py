@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .diagnostics import SourceSpan
@@ -114,7 +115,7 @@ class Story:
     start: str
     root: str
     span: SourceSpan
-    scenes: dict[str, Scene]
+    scenes: Mapping[str, Scene]
     vars: dict[str, VarDecl]
     characters: dict[str, Character] = field(default_factory=dict)
     episodes: dict[str, Episode] = field(default_factory=dict)

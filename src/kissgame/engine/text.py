@@ -77,8 +77,13 @@ def parse_template(text: str, span: SourceSpan, diags: list[Diagnostic]) -> Temp
             i += 1
             continue
         if ch != "{":
-            literal.append(ch)
-            i += 1
+            # jump to the next brace: most of a template is plain prose
+            opening, closing = text.find("{", i), text.find("}", i)
+            if opening < 0:
+                opening = len(text)
+            nxt = opening if closing < 0 or opening < closing else closing
+            literal.append(text[i:nxt])
+            i = nxt
             continue
         end = _close_brace(text, i + 1)
         if end < 0:
