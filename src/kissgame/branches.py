@@ -209,6 +209,13 @@ class BranchMemory:
                 if len(arrival.path) < len(found.arrival.path):
                     found.arrival = arrival
 
+    def rebind(self, story: Story) -> BranchMemory:
+        """This memory for an edited version of the story (live reload): entries move
+        in and out of ``aside`` to match it."""
+        memory, _ = BranchMemory.from_dict(self.to_dict(), story)
+        memory._last = self._last
+        return memory
+
     # ---- rebuilding states ----
 
     def state_at(self, story: Story, scene_id: str) -> GameState | None:

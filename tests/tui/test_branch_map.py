@@ -249,3 +249,171 @@ def test_replay_player_snapshot(snap_compare, story):
                           "A path to the library")
     app = HostApp(story, screen=lambda: ReplayPlayerScreen(story, recording, paused=True))
     assert snap_compare(app, press=["right"], terminal_size=(80, 24))
+
+
+# ---- the real game App ----
+
+def game(seed=7, **kwargs):
+    from kissgame.tui.app import make_app
+
+    return make_app(FIXTURE, seed=seed, **kwargs)
+
+
+async def new_game_from_title(pilot) -> None:
+    from kissgame.tui.screens.confirm import ConfirmScreen
+    from kissgame.tui.screens.play import PlayScreen
+
+    await pilot.press("escape")  # play screen -> title (no-op on the title itself)
+    await pilot.pause()
+    if isinstance(pilot.app.screen, PlayScreen):
+        await pilot.press("escape")
+    await pilot.press("n")
+    await pilot.pause()
+    if isinstance(pilot.app.screen, ConfirmScreen):
+        await pilot.press("y")
+        await pilot.pause()
+
+
+async def test_two_endings_survive_a_restart(story):
+    from kissgame.tui.screens.gallery import GalleryScreen
+
+    app = game()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n")
+        await pilot.press("1", "1", "1")  # dorm, continue, sit with Q
+        await pilot.pause()
+        assert app.state.scene == "with_q"
+        await new_game_from_title(pilot)
+        await pilot.press("2", "1", "1")  # campus, yearbook, sit with Q
+        await pilot.pause()
+        assert app.state.scene == "with_q"
+        await new_game_from_title(pilot)
+        await pilot.press("2", "1", "3")
+        await pilot.pause()
+        assert app.state.scene == "library"
+    app = game()  # a fresh start in the same KISSGAME_HOME
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert set(app.branch_memory.endings) == {"friends", "shelved"}
+        app.push_screen(GalleryScreen())
+        await pilot.pause()
+        assert "2 of 3 found" in str(app.screen.query_one("#gallery-summary", Static).render())
+        await pilot.press("escape")
+        app.push_screen(BranchMapScreen())
+        await pilot.pause()
+        text = "\n".join(labels(app.screen.query_one(Tree)))
+        assert "\u2605 A Seat Saved" in text and "\u2605 Shelved" in text
+        assert "Locked: Keep your head down." in text
+
+
+async def test_map_jump_restores_variables_and_notebook(story):
+    from kissgame.tui.screens.play import PlayScreen
+    from kissgame.tui.widgets.notebook import notebook_text
+
+    def notebook(app) -> str:
+        return str(app.screen.query_one("#notebook-text", Static).content)
+
+    app = game(seed=5)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n", "2", "1")  # campus (Dae +2), the yearbook: now at the hall
+        await pilot.pause()
+        at_hall, notebook_at_hall = app.state, notebook(app)
+        assert "The yearbook" in notebook_at_hall
+        await pilot.press("3")  # the library ending
+        await pilot.pause()
+        await new_game_from_title(pilot)
+        await pilot.press("1", "1", "2")  # the dorm way to the hall, then the stairwell
+        await pilot.pause()
+        assert app.state.scene == "stairwell"
+        assert notebook(app) != notebook_at_hall
+        await pilot.press("m")  # the map, from the play screen
+        await pilot.pause()
+        assert isinstance(app.screen, BranchMapScreen)
+        move_to(app.screen.query_one(Tree),
+                lambda d: d.kind == "choice" and d.choice_id == "library")
+        await pilot.press("enter")
+        await pilot.pause()
+        # the current path passes the hall, so the jump lands on its state there
+        assert isinstance(app.screen, PlayScreen)
+        assert app.state == replay(story, 5, ["to_dorm", "next"])[-1]
+        # back at the library ending (loaded), the hall jump uses that path instead
+        app.load_state(replay(story, 5, ["to_campus", "yearbook", "library"])[-1])
+        await pilot.pause()
+        await pilot.press("escape")  # to the title, and the map from its menu
+        await pilot.pause()
+        app.screen.action_menu("branch_map")
+        await pilot.pause()
+        move_to(app.screen.query_one(Tree),
+                lambda d: d.kind == "scene" and d.scene_id == "hall")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, PlayScreen)
+        assert app.state == at_hall
+        assert app.state.vars["heart.dae"] == 2 and app.state.vars["clue.yearbook"] is True
+        assert notebook(app) == notebook_at_hall == str(notebook_text(story, at_hall))
+
+
+async def test_exported_recording_replays_headless(story, capsys):
+    from kissgame.__main__ import main
+
+    app = game(seed=3)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n", "2", "1", "3")
+        await pilot.pause()
+        await pilot.press("x")
+        await pilot.pause()
+        folder = Path(__import__("os").environ["KISSGAME_HOME"]) / "data" / "recordings"
+        files = list(folder.glob("*.yaml"))
+        assert len(files) == 1
+    assert main(["replay", str(files[0]), "--story", str(FIXTURE)]) == 0
+    out = capsys.readouterr()
+    assert "ENDING: Shelved" in out.out and "replayed 3 choices: ok" in out.err
+
+
+async def test_play_replay_flag_plays_a_recording(story, tmp_path):
+    from kissgame.recording import write_recording
+
+    path = tmp_path / "run.yaml"
+    write_recording(path, Recording(story.id, 4, ["to_dorm", "next", "stairwell"], "alone"))
+    app = game(replay_file=str(path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        player = app.screen
+        assert isinstance(player, ReplayPlayerScreen)
+        await pilot.press("n", "n")
+        assert player.state.scene == "hall" and player.paused
+        await pilot.press("t")
+        await pilot.pause()
+        assert app.state == replay(story, 4, ["to_dorm", "next"])[-1]
+        await pilot.press("1")  # play on: sit with Q
+        await pilot.pause()
+        assert app.state.scene == "with_q"
+        assert app.branch_memory.found("friends")
+
+
+async def test_a_bad_replay_file_is_a_message(story, tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("choices: [unterminated")
+    app = game(replay_file=str(path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert not isinstance(app.screen, ReplayPlayerScreen)
+        assert any("not valid YAML" in n.message for n in app._notifications)
+
+
+async def test_a_corrupt_branch_memory_does_not_stop_the_game(story, home):
+    path = home / "data" / "branches" / "branchy.json"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"\x00\x01{garbage")
+    app = game()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert any("could not be read" in n.message for n in app._notifications)
+        await pilot.press("n", "1", "1", "2")
+        await pilot.pause()
+        assert app.state.scene == "stairwell"
+        app.push_screen(BranchMapScreen())
+        await pilot.pause()
+        assert "1/3 endings" in str(app.screen.query_one("#map-summary", Static).render())
+    assert path.with_name("branchy.json.damaged").exists()
+    assert load_memory(story)[0].found("alone")

@@ -103,9 +103,14 @@ class KissApp(App[int]):
     def on_mount(self) -> None:
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
+        from .screens.branch_map import remember_branches
+        from .screens.replay_player import open_replay_file
         from .screens.title import TitleScreen
 
         self.push_screen(TitleScreen())
+        remember_branches(self)
+        if self.replay_file:
+            open_replay_file(self, self.replay_file)
 
     # -- reading ---------------------------------------------------------------------
 

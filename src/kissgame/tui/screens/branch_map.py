@@ -14,14 +14,14 @@ from datetime import datetime
 
 from rich.text import Text
 from textual import on
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Static, Tree
 from textual.widgets.tree import TreeNode
 
-from ...branches import Arrival, BranchMemory, load_memory, rebuild
-from ...engine import GameState, Story, replay
+from ...branches import Arrival, BranchMemory, load_memory, rebuild, save_memory
+from ...engine import GameState, Story, StoryRuntimeError, replay
 from ...engine.runtime import Diverged
 from ...recording import Recording
 
@@ -45,6 +45,37 @@ def app_memory(app: object, story: Story) -> BranchMemory:
     if isinstance(memory, BranchMemory) and memory.story_id == story.id:
         return memory
     return load_memory(story)[0]
+
+
+def remember_branches(app: App) -> None:
+    """Load the branch memory into ``app.branch_memory`` and record every move of
+    ``app.state`` into it, saved after each one. A damaged file only costs a warning."""
+    memory, problem = load_memory(app.story)  # type: ignore[attr-defined]
+    app.branch_memory = memory  # type: ignore[attr-defined]
+    if problem:
+        app.notify(problem, title="Branch map", severity="warning", timeout=10)
+    bound = {"story": app.story, "warned": False}  # type: ignore[attr-defined]
+
+    def moved(state: GameState | None) -> None:
+        story: Story = app.story  # type: ignore[attr-defined]
+        memory: BranchMemory = app.branch_memory  # type: ignore[attr-defined]
+        if story is not bound["story"]:  # live reload, or another story
+            memory = memory.rebind(story) if memory.story_id == story.id \
+                else load_memory(story)[0]
+            app.branch_memory = memory  # type: ignore[attr-defined]
+            bound["story"] = story
+        if state is None:
+            return
+        try:
+            memory.observe(story, state)
+        except (StoryRuntimeError, KeyError):
+            return  # the play screen reports story errors; the map just skips this one
+        error = save_memory(memory)
+        if error and not bound["warned"]:
+            bound["warned"] = True
+            app.notify(error, title="Branch map", severity="warning", timeout=10)
+
+    app.watch(app, "state", moved, init=False)
 
 
 def found_when(stamp: str) -> str:

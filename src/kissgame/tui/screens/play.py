@@ -42,6 +42,8 @@ class PlayScreen(Screen):
         Binding("h", "history", "History", id="play.history"),
         Binding("n", "toggle_notebook", "Notebook", id="play.notebook"),
         Binding("o", "settings", "Settings", show=False, id="play.settings"),
+        Binding("m", "branch_map", "Branch map", show=False, id="play.branch_map"),
+        Binding("x", "export_recording", "Export recording", show=False, id="play.export"),
         Binding("question_mark", "app.help", "Help", key_display="?", id="play.help"),
         Binding("pageup", "scroll_prose(-1)", "Scroll up", show=False, id="play.page_up"),
         Binding("pagedown", "scroll_prose(1)", "Scroll down", show=False, id="play.page_down"),
@@ -165,6 +167,16 @@ class PlayScreen(Screen):
         from .settings import SettingsScreen
 
         self.app.push_screen(SettingsScreen())
+
+    def action_branch_map(self) -> None:
+        from .branch_map import BranchMapScreen
+
+        self.app.push_screen(BranchMapScreen())
+
+    def action_export_recording(self) -> None:
+        from .replay_player import export_current
+
+        export_current(self.app)
 
     def action_save(self) -> None:
         from .slots import SlotScreen

@@ -5,16 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static
 
+from ...branches import export_recording
 from ...engine import GameState, Story, current, new_game, replay
 from ...engine.runtime import Diverged
-from ...recording import Recording, read_recording
+from ...recording import Recording, RecordingError, read_recording
 from ..widgets.prose import beat_text
 from .branch_map import take_over
 
@@ -162,3 +163,29 @@ class ReplayPlayerScreen(Screen):
 
     def action_close(self) -> None:
         self.app.pop_screen()
+
+
+def open_replay_file(app: App, path: str | Path, speed: float = 1.0) -> None:
+    """``kissgame play --replay FILE``: play the recording over whatever is showing."""
+    try:
+        screen = ReplayPlayerScreen.from_file(app.story, path, speed)  # type: ignore[attr-defined]
+    except RecordingError as exc:
+        app.notify(str(exc), title="Cannot play this recording", severity="error", timeout=12)
+        return
+    app.push_screen(screen)
+
+
+def export_current(app: App) -> Path | None:
+    """Write the playthrough in progress as a recording and tell the player where."""
+    state: GameState | None = getattr(app, "state", None)
+    if state is None:
+        app.notify("There is no playthrough to export yet.")
+        return None
+    try:
+        path = export_recording(app.story, state)  # type: ignore[attr-defined]
+    except OSError as exc:
+        app.notify(f"Could not write the recording: {exc.strerror or exc}", severity="error")
+        return None
+    app.notify(f"Recording of {len(state.path)} choices saved to {path}", title="Exported",
+               timeout=8)
+    return path
