@@ -208,7 +208,7 @@ def read_save_file(path: Path) -> SaveData:
     except UnicodeDecodeError:
         raise SaveDamaged("the file is not text (it may be corrupted)") from None
     except json.JSONDecodeError as exc:
-        what = "truncated" if exc.pos >= len(raw.rstrip()) - 1 else "corrupted"
+        what = "corrupted" if raw.rstrip().endswith(b"}") else "truncated"
         raise SaveDamaged(f"the file is {what} (not valid JSON at line {exc.lineno}, "
                           f"column {exc.colno})") from None
     except RecursionError:

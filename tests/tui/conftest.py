@@ -165,3 +165,10 @@ def story(story_root):
 
 def fixed_clock() -> float:
     return FIXED_TIME
+
+
+async def settle(pilot) -> None:
+    """Let workers (slot reading) finish and the screen catch up."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()

@@ -72,7 +72,7 @@ class KissApp(App[int]):
     ENABLE_COMMAND_PALETTE = False
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS = [
-        Binding("ctrl+q", "request_quit", "Quit", id="quit", priority=True),
+        Binding("ctrl+q", "request_quit", "Quit", show=False, id="quit", priority=True),
         Binding("f1", "help", "Help", id="help", show=False),
     ]
 

@@ -14,7 +14,7 @@ from ...engine import Beat, GameState
 from ...saves import QUICK
 from ..widgets.choice_list import ChoiceList
 from ..widgets.notebook import Notebook
-from ..widgets.prose import ProsePanel, beat_text, title_card
+from ..widgets.prose import ProsePanel, beat_parts, title_card
 
 ENDING_ACTIONS = [
     ("rewind", "Rewind one choice and choose differently"),
@@ -88,13 +88,13 @@ class PlayScreen(Screen):
             bar.append(f"  \u00b7  {beat.title}")
         bar.append(f"   choice {state.turn}" if state.turn else "", "dim")
         self.query_one("#scene-bar", Static).update(bar)
-        prose = Text()
+        parts = []
         if beat.episode_title and beat.episode_id != self._episode:
-            prose.append_text(title_card(beat))
+            parts.append(title_card(beat))
         self._episode = beat.episode_id
-        keep = len(prose)
-        prose.append_text(beat_text(beat))
-        self.query_one(ProsePanel).show(prose, app.settings.reveal_cps, keep)
+        keep = len(parts)
+        parts.extend(beat_parts(beat))
+        self.query_one(ProsePanel).show(parts, app.settings.reveal_cps, keep)
         choices = self.query_one(ChoiceList)
         if beat.ended:
             choices.show_actions(ENDING_ACTIONS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import zlib
 
+from rich.console import Group
 from rich.style import Style
 from rich.text import Text
 from textual.containers import VerticalScroll
@@ -44,13 +45,18 @@ def inline(text: str, style: Style | str = "") -> Text:
 def title_card(beat: Beat) -> Text:
     """The episode card shown when an episode begins."""
     card = Text(justify="center")
-    card.append(f"\n{beat.episode_title}\n", "bold reverse")
-    card.append("\n")
+    card.append(f"  {beat.episode_title}  ", "bold reverse")
     return card
 
 
 def beat_text(beat: Beat) -> Text:
-    """The scene's prose: narration, then each speaker's lines with the name styled."""
+    """The scene's prose as one Text (the backlog uses it)."""
+    return Text("\n\n").join(beat_parts(beat))
+
+
+def beat_parts(beat: Beat) -> list[Text]:
+    """The scene's prose: the title, narration, each speaker's lines with the name styled,
+    and the ending card. One Text a paragraph."""
     parts: list[Text] = []
     if beat.title:
         parts.append(Text(beat.title, "bold underline"))
@@ -71,7 +77,7 @@ def beat_text(beat: Beat) -> Text:
         if beat.ending.turns_on:
             end.append(f"\nTurns on: {beat.ending.turns_on}", "dim italic")
         parts.append(end)
-    return Text("\n\n").join(parts)
+    return parts
 
 
 class ProsePanel(VerticalScroll, can_focus=True):
@@ -79,7 +85,8 @@ class ProsePanel(VerticalScroll, can_focus=True):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._text = Text()
+        self._parts: list[Text] = []
+        self._total = 0
         self._shown = 0.0
         self._cps = 0
         self._timer: Timer | None = None
@@ -92,37 +99,52 @@ class ProsePanel(VerticalScroll, can_focus=True):
         return self._timer is not None
 
     @property
-    def text(self) -> Text:
-        return self._text
+    def plain(self) -> str:
+        """Everything the panel will show once revealed, as plain text (for tests)."""
+        return "\n\n".join(part.plain for part in self._parts)
 
-    def show(self, text: Text, cps: int = 0, keep: int = 0) -> None:
-        """Show ``text``; reveal it at ``cps`` characters a second after the first ``keep``."""
+    def show(self, parts: list[Text], cps: int = 0, keep: int = 0) -> None:
+        """Show the paragraphs ``parts``; reveal them at ``cps`` characters a second,
+        after the first ``keep`` paragraphs, which appear at once (the episode card)."""
         self._stop()
-        self._text = text
+        self._parts = parts
+        self._total = sum(len(part) for part in parts)
         self.scroll_home(animate=False)
-        if cps <= 0 or len(text) <= keep:
-            self._draw(len(text))
+        kept = sum(len(part) for part in parts[:keep])
+        if cps <= 0 or self._total <= kept:
+            self._draw(self._total)
             return
         self._cps = cps
-        self._shown = float(keep)
-        self._draw(keep)
+        self._shown = float(kept)
+        self._draw(kept)
         self._timer = self.set_interval(1 / TICKS_PER_SECOND, self._tick)
 
     def complete(self) -> None:
         if self._timer is not None:
             self._stop()
-            self._draw(len(self._text))
+            self._draw(self._total)
 
     def _tick(self) -> None:
         self._shown += self._cps / TICKS_PER_SECOND
-        if self._shown >= len(self._text):
+        if self._shown >= self._total:
             self.complete()
         else:
             self._draw(int(self._shown))
 
     def _draw(self, count: int) -> None:
-        self.query_one("#prose-text", Static).update(
-            self._text if count >= len(self._text) else self._text[:count])
+        shown: list[Text] = []
+        left = count
+        for part in self._parts:
+            if left <= 0:
+                break
+            shown.append(part if left >= len(part) else part[:left])
+            left -= len(part)
+        spaced: list[Text] = []
+        for index, part in enumerate(shown):
+            if index:
+                spaced.append(Text(""))
+            spaced.append(part)
+        self.query_one("#prose-text", Static).update(Group(*spaced))
 
     def _stop(self) -> None:
         if self._timer is not None:
