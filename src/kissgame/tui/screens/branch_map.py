@@ -274,7 +274,7 @@ class BranchMapScreen(Screen):
                                     " not in this version of the story", "dim italic"),
                                MapNode("note"))
         found = sum(1 for e in story.endings if memory.found(e))
-        summary = Text(story.title, "bold")
+        summary = Text("Branch map", "bold")
         summary.append(f"  \u00b7  {visited_total}/{len(story.scenes)} scenes  \u00b7  "
                        f"{found}/{len(story.endings)} endings  \u00b7  {open_total} open "
                        f"branch{'es' if open_total != 1 else ''}")
@@ -286,7 +286,9 @@ class BranchMapScreen(Screen):
     def _move_to(self, node: TreeNode[MapNode]) -> None:
         tree = self.query_one(Tree)
         tree.move_cursor(node)
+        tree.center_scroll = True  # open with the current scene in the middle
         tree.scroll_to_node(node, animate=False)
+        tree.center_scroll = False
 
     def _add_scene(self, parent: TreeNode[MapNode], scene_id: str,
                    current: bool) -> tuple[TreeNode[MapNode], int]:

@@ -104,7 +104,9 @@ class ReplayPlayerScreen(Screen):
 
     def show(self) -> None:
         beat = current(self.story, self.state)
-        self.query_one("#replay-text", Static).update(beat_text(beat))
+        text = Text(beat.episode_title + "\n", "dim") if beat.episode_title else Text()
+        text.append_text(beat_text(beat))
+        self.query_one("#replay-text", Static).update(text)
         self.query_one("#replay-prose", VerticalScroll).scroll_home(animate=False)
         choices = Text()
         upcoming = self.recording.choices[self.step] if self.step < len(self.states) - 1 \
@@ -137,7 +139,7 @@ class ReplayPlayerScreen(Screen):
             mode = "finished"
         per = SPEEDS[self.speed_index]
         status = Text("\u23f8 " if self.paused or self.at_end else "\u25b6 ", "bold")
-        status.append(self.recording.title or "Replay", "bold")
+        status.append(self.recording.title or "A recording", "bold")
         status.append(f"  \u00b7  step {self.step}/{total}  \u00b7  {mode}  \u00b7  "
                       f"{per:g}s a step")
         self.query_one("#replay-status", Static).update(status)
