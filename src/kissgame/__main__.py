@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from .engine.diagnostics import ERROR, WARNING, display_path
+from .explorer import DEFAULT_MAX_STATES, DEFAULT_RUNS
 from .resources import default_story_root
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -98,8 +99,9 @@ def cmd_explore(args: argparse.Namespace) -> int:
         print(json.dumps(data, indent=2))
         return EXIT_OK if report.ok else EXIT_FAIL
     mode = "exhaustive" if report.exhaustive else (
-        f"bounded at {args.max_states} states, then {report.random_runs} seeded random "
-        f"runs (seed {args.seed}, some steered toward unfound endings)")
+        f"not exhaustive: breadth-first to {args.max_states} states, then "
+        f"{report.beam_searches} beam search(es) steered toward unfound endings and "
+        f"{report.random_runs} random runs, seed {args.seed}")
     print(f"{story.title}: explored {report.states_explored} states ({mode})")
     print(f"scenes reached: {len(report.scenes_reached)}/{report.scenes_total}")
     found = sum(1 for p in report.endings.values() if p is not None)
@@ -209,11 +211,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("explore", help="search every reachable state; prove endings reachable")
     p.add_argument("dir", nargs="?")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--runs", type=int, default=2000, metavar="N",
-                   help="random playthroughs when the state space is too large (default 2000)")
+    p.add_argument("--runs", type=int, default=DEFAULT_RUNS, metavar="N",
+                   help="random playthroughs when the state space is too large "
+                   f"(default {DEFAULT_RUNS})")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="seed (default 0)")
-    p.add_argument("--max-states", type=int, default=200_000, metavar="N",
-                   help="states to search exhaustively before random runs (default 200000)")
+    p.add_argument("--max-states", type=int, default=DEFAULT_MAX_STATES, metavar="N",
+                   help="states to search breadth-first before the guided and random "
+                   f"searches (default {DEFAULT_MAX_STATES})")
     p.add_argument("--stats", action="store_true", help="also report story size and "
                    "average choices and words per playthrough")
     p.add_argument("--write-recordings", metavar="DIR",

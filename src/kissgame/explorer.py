@@ -21,8 +21,8 @@ from .engine.model import Story
 from .engine.runtime import available_choice_ids, choose, new_game, render_lines
 from .engine.state import GameState
 
-DEFAULT_MAX_STATES = 200_000
-DEFAULT_RUNS = 2_000
+DEFAULT_MAX_STATES = 20_000
+DEFAULT_RUNS = 200
 MAX_STEPS = 2_000
 SEEDS_FOR_DICE = 8
 
@@ -40,6 +40,7 @@ class ExploreReport:
     seed: int = 0
     unreached_scenes: list[str] = field(default_factory=list)
     ending_seeds: dict[str, int] = field(default_factory=dict)
+    beam_searches: int = 0
 
     @property
     def ok(self) -> bool:
@@ -60,6 +61,7 @@ class ExploreReport:
             "states_explored": self.states_explored,
             "exhaustive": self.exhaustive,
             "random_runs": self.random_runs,
+            "beam_searches": self.beam_searches,
             "seed": self.seed,
         }
 
@@ -191,6 +193,10 @@ def explore(story: Story, max_states: int = DEFAULT_MAX_STATES, runs: int = DEFA
                 seen.add(k)
                 queue.append(nxt)
     if not report.exhaustive:
+        for ending_id, path in list(report.endings.items()):
+            if path is None:
+                _beam_search(story, tracker, key, _Guide(story, ending_id), seed)
+                report.beam_searches += 1
         _random_runs(story, tracker, runs, seed)
     report.unreached_scenes = [s for s in story.scenes if s not in report.scenes_reached]
     report.untaken_choices = [(s.id, c.id) for s in story.scenes.values() for c in s.choices
@@ -225,11 +231,39 @@ def _random_runs(story: Story, tracker: _Tracker, runs: int, seed: int) -> None:
             report.ending_seeds[ending] = state.seed
 
 
+BEAM_WIDTH = 300
+
+
+def _beam_search(story: Story, tracker: _Tracker, key: StateKey, guide: _Guide,
+                 seed: int) -> None:
+    """Play every choice from the most promising states, level by level, keeping the
+    ``BEAM_WIDTH`` states whose variables best suit the conditions that guard one ending.
+    """
+    level = [new_game(story, seed)]
+    target = guide.ending_id
+    for _ in range(MAX_STEPS):
+        if not level or tracker.report.endings.get(target) is not None:
+            return
+        seen: set = set()
+        candidates = []
+        for state in level:
+            for choice_id in tracker.visit(state):
+                tracker.taken.add((state.scene, choice_id))
+                nxt = choose(story, state, choice_id)
+                k = key(nxt)
+                if k not in seen:
+                    seen.add(k)
+                    candidates.append(nxt)
+        candidates.sort(key=guide.score, reverse=True)
+        level = candidates[:BEAM_WIDTH]
+
+
 class _Guide:
     """Steers a playthrough toward one ending using the conditions that guard it."""
 
     def __init__(self, story: Story, ending_id: str):
         self.story = story
+        self.ending_id = ending_id
         targets = [s.id for s in story.scenes.values() if s.ending == ending_id]
         incoming: dict[str, list[tuple[str, Any]]] = {}
         for scene in story.scenes.values():
@@ -237,16 +271,77 @@ class _Guide:
                 incoming.setdefault(choice.target, []).append((scene.id, choice))
         self.distance: dict[str, int] = {t: 0 for t in targets}
         queue = deque(targets)
-        self.want: dict[str, float] = {}
         while queue:
             sid = queue.popleft()
-            d = self.distance[sid]
-            for source, choice in incoming.get(sid, []):
-                if choice.condition is not None and d < 12:
-                    _directions(choice.condition.ir, 1.0 / (1 + d), self.want)
+            for source, _choice in incoming.get(sid, []):
                 if source not in self.distance:
-                    self.distance[source] = d + 1
+                    self.distance[source] = self.distance[sid] + 1
                     queue.append(source)
+        self.want = self._regress(story, self.distance, incoming)
+
+    @staticmethod
+    def _regress(story: Story, distance: dict[str, int],
+                 incoming: dict[str, list[tuple[str, Any]]]) -> dict[str, float]:
+        """Goal regression: the conditions on the way into the ending say which variables
+        matter; the conditions of the choices that move those variables matter too, a
+        little less, and so on a few steps back."""
+        want: dict[str, float] = {}
+        movers: dict[str, list[tuple[str, Any, Any]]] = {}
+        for scene in story.scenes.values():
+            for choice in scene.choices:
+                for effect in (*choice.effects, *story.scenes[choice.target].on_enter):
+                    movers.setdefault(effect.name, []).append((scene.id, choice, effect))
+
+        def guards(scene_id: str, choice: Any, depth: int = 2) -> list[tuple]:
+            """The mover's own condition and those of the choices a step or two before."""
+            found = [choice.condition.ir] if choice.condition is not None else []
+            frontier, seen = [scene_id], {scene_id}
+            for _ in range(depth):
+                nxt = []
+                for sid in frontier:
+                    for source, before in incoming.get(sid, []):
+                        if before.condition is not None:
+                            found.append(before.condition.ir)
+                        if source not in seen:
+                            seen.add(source)
+                            nxt.append(source)
+                frontier = nxt
+            return found
+
+        goals = []
+        for scene_id, d in distance.items():
+            if d <= 3:
+                goals += [(c.condition.ir, 1.0 / (1 + d)) for _s, c in incoming.get(scene_id, [])
+                          if c.condition is not None]
+        done: set[str] = set()
+        for _depth in range(5):
+            step: dict[str, float] = {}
+            for ir, weight in goals:
+                _directions(ir, weight, step)
+            for name, w in step.items():
+                if name not in want:  # the nearest goal sets a variable's weight
+                    want[name] = w
+            goals = []
+            for name, w in step.items():
+                if name in done or abs(w) < 0.05:
+                    continue
+                done.add(name)
+                for scene_id, choice, effect in movers.get(name, []):
+                    if _helps(effect, w):
+                        goals += [(ir, 0.5 * abs(w)) for ir in guards(scene_id, choice)]
+        return want
+
+    def score(self, state: GameState) -> float:
+        """How well a state's variables suit the conditions near the ending."""
+        total = 0.0
+        values = state.vars
+        for name, weight in self.want.items():
+            value = values.get(name)
+            if isinstance(value, bool):
+                total += weight * (5 if value else 0)
+            elif isinstance(value, int | float):
+                total += weight * value
+        return total
 
     def pick(self, state: GameState, ids: list[str], rng: random.Random) -> str:
         scene = self.story.scenes[state.scene]
@@ -268,6 +363,19 @@ class _Guide:
             if score > best_score:
                 best, best_score = cid, score
         return best
+
+
+def _helps(effect: Any, direction: float) -> bool:
+    """Whether an effect moves its variable the way ``direction`` wants."""
+    value = effect.value.ir
+    if value[0] != "c":
+        return True
+    amount = value[1]
+    if isinstance(amount, bool):
+        return amount == (direction > 0)
+    if effect.op == "-=":
+        return direction < 0
+    return direction > 0 if effect.op == "+=" else True
 
 
 def _directions(node: tuple, weight: float, want: dict[str, float], sign: int = 1) -> None:
