@@ -116,16 +116,19 @@ def choose(story: Story, state: GameState, choice_id: str) -> GameState:
     once_key = f"{scene.id}/{choice.id}"
     if choice.once and once_key in state.once:
         raise InvalidChoice(f"choice '{choice_id}' in '{scene.id}' was already taken")
-    vars = dict(state.vars)
+    target = story.scenes[choice.target]
+    # States are never mutated, so a choice that sets nothing shares its variables.
+    writes = bool(choice.effects or target.on_enter)
+    vars = dict(state.vars) if writes else state.vars
     visits = dict(state.visits)
-    ctx = EvalContext(vars, visits, state.seed, state.turn)
+    ctx = EvalContext(vars, visits, state.seed, state.turn)  # type: ignore[arg-type]
     if choice.condition is not None and not choice.condition.evaluate(ctx):
         raise InvalidChoice(f"choice '{choice_id}' in '{scene.id}' is not available")
     for effect in choice.effects:
         decl = story.vars.get(effect.name)
-        effect.apply(vars, ctx, decl.bounds if decl else None)
+        effect.apply(vars, ctx, decl.bounds if decl else None)  # type: ignore[arg-type]
     turn = state.turn + 1
-    _enter(story, story.scenes[choice.target], vars, visits, state.seed, turn)
+    _enter(story, target, vars, visits, state.seed, turn)
     once = state.once | {once_key} if choice.once else state.once
     return GameState(choice.target, vars, visits, once, state.seed, turn,
                      state.path + (choice_id,))
