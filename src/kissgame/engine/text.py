@@ -19,6 +19,7 @@ class Branch:
 
 
 Template = tuple  # of str | Expr | Branch
+_ELSE = object()  # marks, while parsing, that the parts that follow are an {else} arm
 
 
 def _close_brace(text: str, start: int) -> int:
@@ -118,7 +119,7 @@ def parse_template(text: str, span: SourceSpan, diags: list[Diagnostic]) -> Temp
                 if prev is not None:
                     arms.append((prev, tuple(parts)))
                 stack.append((outer, arms, None, start))
-                parts = ["\x00else"]
+                parts = [_ELSE]
         elif word == "end":
             if not stack:
                 diags.append(error_at("KG012", "{end} without {if}", span_at(span, text, i)))
@@ -139,7 +140,7 @@ def parse_template(text: str, span: SourceSpan, diags: list[Diagnostic]) -> Temp
 
 def _close_branch(frame: tuple, parts: list) -> list:
     outer, arms, cond, _start = frame
-    if parts[:1] == ["\x00else"]:
+    if parts and parts[0] is _ELSE:
         otherwise = tuple(parts[1:])
     else:
         otherwise = ()
