@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import fixed_clock, settle, write_story
 
+from conftest import fixed_clock, settle, write_story
 from kissgame.saves import SaveStore
 from kissgame.settings import Settings, load_settings
 from kissgame.tui.app import KissApp, make_app, run_app
@@ -332,12 +332,11 @@ async def test_settings_change_and_persist(story_root, kiss_home):
         app.screen.action_menu("settings")
         await pilot.pause()
         assert isinstance(app.screen, SettingsScreen)
-        await pilot.press("tab", "enter")  # open the reveal select
-        await pilot.press("down", "enter")
-        await pilot.pause()
+        await pilot.press("tab", "down", "enter")  # reveal: instant -> fast
         assert app.settings.reveal == "fast"
-        app.screen.query_one("#theme").value = "nord"
-        await pilot.pause()
+        themes = app.screen.query_one("#theme")
+        themes.highlighted = themes.get_option_index("nord")
+        await pilot.press("shift+tab", "enter")
         assert app.theme == "nord"
         await pilot.press("escape")
     stored = load_settings(kiss_home / "data" / "settings.json")

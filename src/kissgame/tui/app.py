@@ -194,19 +194,25 @@ class KissApp(App[int]):
     def show_play(self) -> None:
         from .screens.play import PlayScreen
 
-        for screen in self.screen_stack:
-            if isinstance(screen, PlayScreen):
-                screen.pop_until_active()
-                return
-        self.push_screen(PlayScreen())
+        if not self._pop_to(PlayScreen):
+            self.push_screen(PlayScreen())
 
     def show_title(self) -> None:
         from .screens.title import TitleScreen
 
-        for screen in self.screen_stack:
-            if isinstance(screen, TitleScreen):
-                screen.pop_until_active()
-                return
+        self._pop_to(TitleScreen)
+
+    def _pop_to(self, kind: type) -> bool:
+        """Pop screens (at once, not deferred) until one of ``kind`` is on top.
+
+        Screen.pop_until_active defers its pops, so two calls in quick succession (a
+        held Esc) would dismiss the same screen twice; popping here cannot.
+        """
+        if not any(isinstance(screen, kind) for screen in self.screen_stack):
+            return False
+        while not isinstance(self.screen, kind):
+            self.pop_screen()
+        return True
 
     # -- saves -------------------------------------------------------------------------
 

@@ -6,11 +6,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
+from .dialog import Dialog
 
-class ConfirmScreen(ModalScreen[str | None]):
+
+class ConfirmScreen(Dialog[str | None]):
     """Asks ``question``; dismisses with the id of the button pressed (None on escape).
 
     ``buttons`` are ``(result, label, key)``: the key presses that button too.
@@ -35,7 +36,9 @@ class ConfirmScreen(ModalScreen[str | None]):
                                  variant="primary" if index == 0 else "default")
 
     def on_mount(self) -> None:
-        self.query(Button).first().focus()
+        for button in self.query(Button).results(Button):
+            button.focus()
+            break
 
     def on_key(self, event) -> None:
         result = self._keys.get(event.key)

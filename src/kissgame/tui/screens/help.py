@@ -7,8 +7,9 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Label, Static
+
+from .dialog import Dialog
 
 CHOICE_KEYS = [("\u2191 \u2193", "Highlight a choice"), ("Enter", "Take the highlighted choice"),
                ("Mouse", "Click a choice to take it; scroll the prose with the wheel")]
@@ -60,7 +61,8 @@ def help_table() -> Table:
     return table
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Dialog[None]):
+    AUTO_FOCUS = "#help-scroll"
     BINDINGS = [Binding("escape,question_mark,f1", "close", "Back", id="help.close")]
 
     def compose(self) -> ComposeResult:
@@ -70,9 +72,6 @@ class HelpScreen(ModalScreen[None]):
                 yield Static(help_table())
             yield Static("Every screen works with the keyboard alone.  Esc: back",
                          id="dialog-detail")
-
-    def on_mount(self) -> None:
-        self.query_one("#help-scroll").focus()
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -6,11 +6,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from ...engine import Diverged, GameState, Story, current, replay
 from ..widgets.prose import beat_text
+from .dialog import Dialog
 
 
 def history_text(story: Story, state: GameState) -> Text:
@@ -40,7 +40,8 @@ def history_text(story: Story, state: GameState) -> Text:
     return out
 
 
-class HistoryScreen(ModalScreen[None]):
+class HistoryScreen(Dialog[None]):
+    AUTO_FOCUS = "#history-scroll"
     BINDINGS = [
         Binding("escape,h", "close", "Back", id="history.close"),
         Binding("home", "top", "Top", id="history.top"),
@@ -60,9 +61,8 @@ class HistoryScreen(ModalScreen[None]):
                          id="dialog-detail")
 
     def on_mount(self) -> None:
-        scroll = self.query_one("#history-scroll", VerticalScroll)
-        scroll.focus()
-        self.call_after_refresh(scroll.scroll_end, animate=False)
+        for scroll in self.query("#history-scroll").results(VerticalScroll):
+            self.call_after_refresh(scroll.scroll_end, animate=False)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -31,6 +31,8 @@ def _pick_bindings() -> list[Binding]:
 class PlayScreen(Screen):
     """Renders the Beat of the app's current state and forwards the player's moves."""
 
+    AUTO_FOCUS = "#choices"
+
     BINDINGS = [
         *_pick_bindings(),
         Binding("r", "rewind", "Rewind", id="play.rewind"),
@@ -70,12 +72,11 @@ class PlayScreen(Screen):
         state = self.app.state
         if state is not None:
             self._state_changed(state)
-        self.query_one(ChoiceList).focus()
 
     # -- rendering --------------------------------------------------------------------
 
     def _state_changed(self, state: GameState | None) -> None:
-        if state is None:
+        if state is None or not self.is_attached:
             return
         app = self.app
         beat = app.beat()

@@ -10,7 +10,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -25,7 +24,9 @@ from ...saves import (
     slot_label,
 )
 from ..app import format_play_time
+from ..widgets.choice_list import MenuList
 from .confirm import ConfirmScreen
+from .dialog import Dialog
 
 if TYPE_CHECKING:
     from ..app import KissApp
@@ -71,7 +72,8 @@ def load_slot(app: KissApp, slot: str) -> None:
         app.notify(f"{slot_label(slot)} is empty.", timeout=3)
 
 
-class SlotScreen(ModalScreen[None]):
+class SlotScreen(Dialog[None]):
+    AUTO_FOCUS = "#slot-list"
     """Lists the slots; Enter saves to (or loads from) the highlighted one."""
 
     BINDINGS = [
@@ -91,7 +93,7 @@ class SlotScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="slots"):
             yield Label("Save game" if self.mode == "save" else "Load game", id="dialog-title")
-            yield OptionList(Option("Reading saves\u2026", disabled=True), id="slot-list")
+            yield MenuList(Option("Reading saves\u2026", disabled=True), id="slot-list")
             yield Static(self._hint(), id="dialog-detail")
 
     def _hint(self) -> str:
@@ -99,7 +101,6 @@ class SlotScreen(ModalScreen[None]):
         return f"Enter: {verb}   Del: delete   Esc: back"
 
     def on_mount(self) -> None:
-        self.query_one("#slot-list", OptionList).focus()
         self.read_slots()
 
     @work(thread=True, exclusive=True, group="slots")
@@ -110,6 +111,8 @@ class SlotScreen(ModalScreen[None]):
 
     def _show_slots(self, infos: list[SlotInfo]) -> None:
         self.infos = {info.slot: info for info in infos}
+        if not self.is_attached:
+            return
         options = []
         for info in infos:
             disabled = self.mode == "load" and info.empty

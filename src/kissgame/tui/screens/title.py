@@ -15,6 +15,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...saves import SlotInfo, slot_label
+from ..widgets.choice_list import MenuList
 
 if TYPE_CHECKING:
     from ..app import KissApp
@@ -50,11 +51,12 @@ def optional_screen(module: str, name: str) -> type | None:
 
 
 class TitleScreen(Screen):
+    AUTO_FOCUS = "#title-menu"
     BINDINGS = [
         Binding("n", "menu('new')", "New game", id="title.new"),
         Binding("c", "menu('continue')", "Continue", id="title.continue"),
         Binding("l", "menu('load')", "Load", id="title.load"),
-        Binding("q,escape", "app.request_quit", "Quit", id="title.quit"),
+        Binding("q", "app.request_quit", "Quit", id="title.quit"),
     ]
 
     def __init__(self) -> None:
@@ -73,13 +75,12 @@ class TitleScreen(Screen):
                 yield Static(Text(" ".join(story.description.split()), "italic",
                                   justify="center"), id="title-description")
             with Center():
-                yield OptionList(*[Option(label, id=key) for key, label in MENU],
+                yield MenuList(*[Option(label, id=key) for key, label in MENU],
                                  id="title-menu")
             yield Static(id="title-status")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#title-menu", OptionList).focus()
         self._refresh_menu()
 
     def on_screen_resume(self) -> None:
@@ -99,6 +100,8 @@ class TitleScreen(Screen):
         self._set_continue()
 
     def _set_continue(self) -> None:
+        if not self.is_attached:
+            return
         menu = self.query_one("#title-menu", OptionList)
         status = self.query_one("#title-status", Static)
         app = self.kiss

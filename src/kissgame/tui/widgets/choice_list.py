@@ -16,7 +16,28 @@ from ...engine import ChoiceView
 ACTION_PREFIX = "ui:"
 
 
-class ChoiceList(OptionList):
+class MenuList(OptionList):
+    """An OptionList whose page keys are safe before its first layout.
+
+    Textual 8.2's ``OptionList._move_page`` looks up line offsets that only exist once
+    the list has a size; a PgUp/PgDn arriving in the same instant as new options raised
+    KeyError (found by the monkey test). Then we move to the first/last option instead.
+    """
+
+    def action_page_up(self) -> None:
+        try:
+            super().action_page_up()
+        except KeyError:
+            self.action_first()
+
+    def action_page_down(self) -> None:
+        try:
+            super().action_page_down()
+        except KeyError:
+            self.action_last()
+
+
+class ChoiceList(MenuList):
     """Shows story choices (numbered) or, at an ending, what the player can do next.
 
     Posts ``ChoiceList.Chosen`` for a story choice and ``ChoiceList.ActionChosen`` for
