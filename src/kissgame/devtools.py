@@ -1,0 +1,279 @@
+"""Author tools on plain values: edit a variable, jump to a scene, see what a condition
+hid, and carry the player's place across a reload of an edited story.
+
+Pure functions of (Story, GameState): no Textual, no file I/O. The debug overlay and
+live reload (``kissgame.tui``) only call these and hand the result to the App.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from .engine import Diagnostic, GameState, InvalidChoice, Story, StoryRuntimeError, current
+from .engine.expr import BOOL, NUMBER, STRING, Value, value_type
+from .engine.model import VarDecl
+from .engine.runtime import Diverged, _enter, context, replay
+from .engine.text import render
+
+
+class EditError(ValueError):
+    """A debug edit that does not fit the story (unknown name, wrong type, out of bounds)."""
+
+
+# ---- variables ---------------------------------------------------------------------
+
+def describe_var(decl: VarDecl) -> str:
+    """What a variable accepts, for people: ``number 0..10``, ``true/false``, ``text``."""
+    if decl.type == BOOL:
+        return "true/false"
+    if decl.type == STRING:
+        return "text"
+    if decl.bounds is None or (decl.bounds.low is None and decl.bounds.high is None):
+        return "number"
+    low = "" if decl.bounds.low is None else _number_text(decl.bounds.low)
+    high = "" if decl.bounds.high is None else _number_text(decl.bounds.high)
+    return f"number {low}..{high}"
+
+
+def _number_text(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def format_value(value: Value) -> str:
+    """A value as the story language writes it (``true``, ``3``, ``"text"``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    return str(value)
+
+
+def parse_value(decl: VarDecl, text: str) -> Value:
+    """Read ``text`` as a value for ``decl``; raises EditError when it does not fit."""
+    raw = text.strip()
+    if decl.type == STRING:
+        if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "'\"":
+            raw = raw[1:-1]
+        return raw
+    if decl.type == BOOL:
+        lowered = raw.lower()
+        if lowered in ("true", "false"):
+            return lowered == "true"
+        raise EditError(f"'{decl.name}' is true or false, not '{raw}'")
+    try:
+        number: int | float = int(raw)
+    except ValueError:
+        try:
+            number = float(raw)
+        except ValueError:
+            raise EditError(f"'{decl.name}' is a number, not '{raw}'") from None
+        if number != number or number in (float("inf"), float("-inf")):
+            raise EditError(f"'{decl.name}' must be a finite number") from None
+    _check_bounds(decl, number)
+    return number
+
+
+def _check_bounds(decl: VarDecl, value: float) -> None:
+    bounds = decl.bounds
+    if bounds is None:
+        return
+    if (bounds.low is not None and value < bounds.low) or (
+            bounds.high is not None and value > bounds.high):
+        raise EditError(f"'{decl.name}' must be within {describe_var(decl)[len('number '):]}, "
+                        f"not {_number_text(value)}")
+
+
+def with_variable(story: Story, state: GameState, name: str, value: Value) -> GameState:
+    """A new state with one variable changed, checked against its declaration."""
+    decl = story.vars.get(name)
+    if decl is None:
+        raise EditError(f"the story declares no variable '{name}'")
+    if value_type(value) != decl.type:
+        raise EditError(f"'{name}' is {describe_var(decl)}, not {format_value(value)}")
+    if decl.type == NUMBER:
+        _check_bounds(decl, value)  # type: ignore[arg-type]
+    return dataclasses.replace(state, vars={**state.vars, name: value})
+
+
+def set_variable(story: Story, state: GameState, name: str, text: str) -> GameState:
+    """``with_variable`` for a value typed as text."""
+    decl = story.vars.get(name)
+    if decl is None:
+        raise EditError(f"the story declares no variable '{name}'")
+    return with_variable(story, state, name, parse_value(decl, text))
+
+
+# ---- jumping ---------------------------------------------------------------------------
+
+def match_scene(story: Story, text: str) -> str:
+    """The scene id ``text`` names: exactly, or as the prefix of just one id."""
+    wanted = text.strip()
+    if wanted in story.scenes:
+        return wanted
+    if not wanted:
+        raise EditError("type a scene id")
+    matches = sorted(scene_id for scene_id in story.scenes if scene_id.startswith(wanted))
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise EditError(f"no scene '{wanted}'")
+    shown = ", ".join(matches[:5]) + (", ..." if len(matches) > 5 else "")
+    raise EditError(f"'{wanted}' could be {shown}")
+
+
+def jump_to(story: Story, state: GameState, scene_id: str) -> GameState:
+    """A new state in ``scene_id``, entered as a choice would enter it (its visit is
+    counted and its entry effects apply) but without taking a choice: the path, turn
+    and everything else stay as they were."""
+    scene = story.scenes.get(scene_id)
+    if scene is None:
+        raise EditError(f"no scene '{scene_id}'")
+    vars, visits = dict(state.vars), dict(state.visits)
+    _enter(story, scene, vars, visits, state.seed, state.turn)
+    return dataclasses.replace(state, scene=scene_id, vars=vars, visits=visits)
+
+
+# ---- what the conditions hid -------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class HiddenChoice:
+    """A choice of the current scene that the player cannot take now, and why."""
+
+    id: str
+    label: str
+    target: str
+    reason: str
+    """The condition's source (``ship.dae_kitty >= 7``), or why else it is hidden."""
+    location: str
+    locked: bool = False
+    """True when it is still shown, greyed out with its ``locked`` text."""
+
+
+def hidden_choices(story: Story, state: GameState) -> list[HiddenChoice]:
+    """The choices of the current scene that are hidden (or locked) in ``state``."""
+    scene = story.scenes[state.scene]
+    if scene.ending:
+        return []
+    ctx = context(state)
+    out = []
+    for choice in scene.choices:
+        try:
+            label = render(choice.label, ctx)
+        except StoryRuntimeError:
+            label = choice.id
+        where = str(choice.span)
+        if choice.once and f"{scene.id}/{choice.id}" in state.once:
+            out.append(HiddenChoice(choice.id, label, choice.target,
+                                    "once: already taken", where))
+            continue
+        if choice.condition is None:
+            continue
+        try:
+            shown = bool(choice.condition.evaluate(ctx))
+        except StoryRuntimeError as exc:
+            out.append(HiddenChoice(choice.id, label, choice.target,
+                                    f"{choice.condition.source} (error: {exc})", where))
+            continue
+        if not shown:
+            out.append(HiddenChoice(choice.id, label, choice.target, choice.condition.source,
+                                    str(choice.condition.span),
+                                    locked=choice.locked_reason is not None))
+    return out
+
+
+# ---- live reload: keeping the player's place ----------------------------------------------
+
+REPLAYED, KEPT, GONE, BROKEN = "replayed", "kept", "gone", "broken"
+
+
+@dataclass(frozen=True)
+class Carried:
+    """Where the player stands in an edited story (``state`` is None when nowhere)."""
+
+    state: GameState | None
+    how: str
+    """REPLAYED: the path replays on the new story to the same scene; KEPT: the scene
+    and variables are carried over as they were; GONE: the scene no longer exists;
+    BROKEN: the scene fails to render in the new story (see ``diagnostics``)."""
+    message: str
+    dropped: tuple[str, ...] = ()
+    added: tuple[str, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+_REPLAY_FAILS = (Diverged, InvalidChoice, KeyError, StoryRuntimeError)
+
+
+def _replayed(story: Story, state: GameState) -> GameState | None:
+    try:
+        return replay(story, state.seed, state.path)[-1]
+    except _REPLAY_FAILS:
+        return None
+
+
+def keep_place(story: Story, state: GameState) -> tuple[GameState, tuple[str, ...],
+                                                         tuple[str, ...]]:
+    """``state`` fitted to ``story``: variables it no longer declares dropped, new ones
+    (or ones whose type changed) at their initial value, numbers kept within their
+    bounds, visits and once-only marks of vanished scenes forgotten.
+
+    Returns (state, dropped names, added names)."""
+    vars: dict[str, Value] = {}
+    added = []
+    for name, decl in story.vars.items():
+        old = state.vars.get(name)
+        if old is None or value_type(old) != decl.type:
+            vars[name] = decl.initial
+            added.append(name)
+            continue
+        if decl.type == NUMBER and decl.bounds is not None:
+            if decl.bounds.low is not None and old < decl.bounds.low:  # type: ignore[operator]
+                old = type(old)(decl.bounds.low)
+            elif decl.bounds.high is not None and old > decl.bounds.high:  # type: ignore[operator]
+                old = type(old)(decl.bounds.high)
+        vars[name] = old
+    dropped = tuple(name for name in state.vars if name not in story.vars)
+    visits = {scene: n for scene, n in state.visits.items() if scene in story.scenes}
+
+    def still_there(key: str) -> bool:
+        scene_id, _, choice_id = key.partition("/")
+        scene = story.scenes.get(scene_id)
+        return scene is not None and scene.choice(choice_id) is not None
+
+    once = frozenset(key for key in state.once if still_there(key))
+    kept = dataclasses.replace(state, vars=vars, visits=visits, once=once)
+    return kept, dropped, tuple(added)
+
+
+def carry_over(old: Story, new: Story, state: GameState) -> Carried:
+    """The player's place in ``new``, an edited version of ``old``.
+
+    When ``state`` is where its path leads in ``old`` and the path still leads to the
+    same scene in ``new``, the state is rebuilt by replay (so edited effects along the
+    way count). Otherwise (the path no longer fits, or the state was edited in the
+    debug overlay) the scene and variables are kept as they are, fitted to ``new``.
+    """
+    if state.scene not in new.scenes:
+        return Carried(None, GONE, f"scene '{state.scene}', where you are, is no longer in "
+                                   "the story; still playing the last good version")
+    carried: Carried | None = None
+    if _replayed(old, state) == state:
+        again = _replayed(new, state)
+        if again is not None and again.scene == state.scene:
+            carried = Carried(again, REPLAYED, f"replayed {len(state.path)} choice(s) "
+                                               f"to '{state.scene}'")
+    if carried is None:
+        kept, dropped, added = keep_place(new, state)
+        notes = [f"kept your place in '{state.scene}'"]
+        if dropped:
+            notes.append("dropped " + ", ".join(dropped))
+        if added:
+            notes.append("new " + ", ".join(added))
+        carried = Carried(kept, KEPT, "; ".join(notes), dropped, added)
+    try:
+        current(new, carried.state)  # type: ignore[arg-type]
+    except StoryRuntimeError as exc:
+        return Carried(None, BROKEN, f"scene '{state.scene}' fails in the edited story",
+                       diagnostics=tuple(exc.diagnostics))
+    return carried
