@@ -70,10 +70,10 @@ class KissApp(App[int]):
 
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = False
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS = [
         Binding("ctrl+q", "request_quit", "Quit", show=False, id="quit", priority=True),
         Binding("f1", "help", "Help", id="help", show=False),
+        Binding("f12", "debug_overlay", "Debug", show=False, id="debug"),
     ]
 
     state: reactive[GameState | None] = reactive(None, always_update=True, init=False)
@@ -109,6 +109,10 @@ class KissApp(App[int]):
 
         self.push_screen(TitleScreen())
         remember_branches(self)
+        if self.watch_mode:
+            from .live_reload import start_live_reload
+
+            start_live_reload(self)
         if self.replay_file:
             open_replay_file(self, self.replay_file)
 
@@ -276,6 +280,12 @@ class KissApp(App[int]):
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+    def action_debug_overlay(self) -> None:
+        """F12 (with --watch or --debug): the debug overlay, or close it."""
+        from .screens.debug import toggle_debug_overlay
+
+        toggle_debug_overlay(self)
 
     def action_request_quit(self) -> None:
         """Quit, asking first when there is unsaved progress."""

@@ -12,10 +12,12 @@ from textual.widgets import Footer, Static
 
 from ...engine import Beat, GameState
 from ...saves import QUICK
+from ..live_reload import ReloadPanel
 from ..widgets.choice_list import ChoiceList
 from ..widgets.notebook import Notebook
 from ..widgets.prose import ProsePanel, beat_parts, title_card
 
+NARROW_BELOW = 100
 ENDING_ACTIONS = [
     ("rewind", "Rewind one choice and choose differently"),
     ("new", "Play again from the start"),
@@ -65,9 +67,21 @@ class PlayScreen(Screen):
                 yield ProsePanel(id="prose")
                 yield ChoiceList(id="choices")
             yield Notebook(id="notebook")
+        yield ReloadPanel(id="reload-panel")
         yield Footer()
 
+    def _fit(self, width: int) -> None:
+        """Below NARROW_BELOW columns the notebook folds away (``n`` shows it)."""
+        self.set_class(width < NARROW_BELOW, "narrow")
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit(event.size.width)
+
+    def on_screen_resume(self) -> None:
+        self._fit(self.app.size.width)
+
     def on_mount(self) -> None:
+        self._fit(self.app.size.width)
         self.watch(self.app, "state", self._state_changed, init=False)
         state = self.app.state
         if state is not None:
