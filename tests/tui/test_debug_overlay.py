@@ -89,7 +89,8 @@ async def test_jump_to_scene_with_completion(story_root):
     async with app.run_test(size=(80, 24)) as pilot:
         await open_overlay(pilot)
         jump = app.screen.query_one("#debug-jump", Input)
-        jump.focus()
+        await pilot.press("ctrl+g")
+        assert jump.has_focus
         await pilot.press("l", "i", "b")
         await pilot.pause()
         await pilot.press("tab")  # accept the suggestion "library"
