@@ -131,6 +131,9 @@ class LiveReload:
         self.app.notify(message, title="Live reload", timeout=3)
 
     def _show(self, problem: Text | None) -> None:
+        if problem is not None and (self.problem is None or problem.plain != self.problem.plain):
+            self.app.notify("The story was not reloaded: see the panel on the play screen.",
+                            title="Live reload", severity="warning", timeout=4)
         self.problem = problem
         for screen in self.app.screen_stack:
             for panel in screen.query(ReloadPanel):
