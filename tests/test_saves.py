@@ -12,8 +12,8 @@ from kissgame.cache import load_story_cached
 from kissgame.engine import choose, new_game
 from kissgame.saves import (
     SAVE_VERSION,
-    SaveData,
     SaveDamaged,
+    SaveData,
     SaveIncompatible,
     SaveStore,
     read_save_file,
