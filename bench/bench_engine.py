@@ -6,6 +6,7 @@ because these machines are noisy:
 - load figures against a bare ``yaml.load(..., CSafeLoader)`` of the same files;
 - explore and play against a bare walk over the same scene graph held in plain
   dicts (no conditions, no effects, no text): the floor any engine pays in Python.
+  Random playthroughs start over after 300 choices, as a long real one would end.
 
 Usage: python bench/bench_engine.py [--scenes 1000 10000] [--repeat 3]
 """
@@ -118,11 +119,14 @@ def bare_bfs(graph: dict[str, list[str]], start: str, limit: int) -> int:
     return n
 
 
+PLAYTHROUGH = 300  # choices before starting over: a long real playthrough
+
+
 def bare_walk(graph: dict[str, list[str]], start: str, steps: int, rng: random.Random) -> int:
     node, vars_ = start, {f"v{i}": 0 for i in range(24)}
-    for _ in range(steps):
+    for step in range(steps):
         nxt = graph[node]
-        if not nxt:
+        if not nxt or step % PLAYTHROUGH == 0:
             node = start
             continue
         vars_ = dict(vars_)
@@ -137,7 +141,7 @@ def play(story, steps: int, rng: random.Random, render: bool) -> int:
         if render:
             current(story, state)
         ids = available_choice_ids(story, state)
-        if not ids:
+        if not ids or len(state.path) >= PLAYTHROUGH:
             state = new_game(story, rng.randrange(1 << 30))
             continue
         state = choose(story, state, rng.choice(ids))
@@ -174,13 +178,13 @@ def run(scenes: int, repeat: int) -> list[tuple[str, str, str, str]]:
         graph = graph_of(story)
         limit = 20_000
         t0 = time.perf_counter()
-        report = explore(story, max_states=limit, runs=0)
+        report = explore(story, max_states=limit, runs=0, guided=False)
         t_explore = time.perf_counter() - t0
         states_per_s = report.states_explored / t_explore
         t0 = time.perf_counter()
         n = bare_bfs(graph, story.start, limit)
         bare_rate = n / (time.perf_counter() - t0)
-        rows.append(("", f"explore ({report.states_explored} states)",
+        rows.append(("", f"explore BFS ({report.states_explored} states)",
                      f"{states_per_s:,.0f} states/s",
                      f"{bare_rate / states_per_s:.1f}x slower than a bare BFS"))
 

@@ -168,7 +168,8 @@ class _Tracker:
 
 
 def explore(story: Story, max_states: int = DEFAULT_MAX_STATES, runs: int = DEFAULT_RUNS,
-            seed: int = 0) -> ExploreReport:
+            seed: int = 0, guided: bool = True) -> ExploreReport:
+    """Search the story's states; ``guided=False`` skips the beam searches."""
     report = ExploreReport(scenes_total=len(story.scenes), seed=seed)
     report.endings = {eid: None for eid in story.endings}
     tracker = _Tracker(story, report)
@@ -192,7 +193,7 @@ def explore(story: Story, max_states: int = DEFAULT_MAX_STATES, runs: int = DEFA
                     break
                 seen.add(k)
                 queue.append(nxt)
-    if not report.exhaustive:
+    if not report.exhaustive and guided:
         for ending_id, path in list(report.endings.items()):
             if path is None:
                 _beam_search(story, tracker, key, _Guide(story, ending_id), seed)
