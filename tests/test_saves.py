@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from kissgame.atomic import write_atomic
 from kissgame.cache import load_story_cached
 from kissgame.engine import choose, new_game
 from kissgame.saves import (
@@ -18,7 +19,6 @@ from kissgame.saves import (
     SaveStore,
     read_save_file,
     restore,
-    write_atomic,
 )
 from kissgame.settings import Settings, load_settings, save_settings
 
@@ -107,9 +107,9 @@ def test_latest_is_the_newest(story):
 
 def test_atomic_write_keeps_previous_as_backup(tmp_path):
     target = tmp_path / "deep" / "slot.json"
-    write_atomic(target, "one")
+    write_atomic(target, "one", keep_backup=True)
     assert target.read_text() == "one" and not (tmp_path / "deep" / "slot.json.bak").exists()
-    write_atomic(target, "two")
+    write_atomic(target, "two", keep_backup=True)
     assert target.read_text() == "two"
     assert (tmp_path / "deep" / "slot.json.bak").read_text() == "one"
     assert sorted(p.name for p in target.parent.iterdir()) == ["slot.json", "slot.json.bak"]

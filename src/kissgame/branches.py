@@ -15,12 +15,12 @@ import contextlib
 import json
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from .atomic import write_atomic
 from .engine.model import Story
 from .engine.runtime import Diverged, choice_views, replay
 from .engine.state import GameState
@@ -341,20 +341,8 @@ def save_memory(memory: BranchMemory, folder: Path | None = None) -> str | None:
     """Write atomically, keeping the previous file as ``.bak``. Returns an error or None."""
     path = memory_path(memory.story_id, folder)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         payload = json.dumps(memory.to_dict(), ensure_ascii=False, separators=(",", ":"))
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(payload)
-                handle.flush()
-                os.fsync(handle.fileno())
-            if path.exists():
-                os.replace(path, path.with_name(path.name + ".bak"))
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(path, payload, keep_backup=True)
     except OSError as exc:
         return f"could not save the branch map: {exc.strerror or exc}"
     return None

@@ -11,16 +11,15 @@ from __future__ import annotations
 import dataclasses
 import gc
 import hashlib
-import os
 import pickle
-import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from . import __version__
+from .atomic import write_atomic
 from .engine.diagnostics import Diagnostic
 from .engine.model import Scene
-from .loader import MANIFEST, LoadResult, load_story, story_files
+from .loader import MANIFEST, LoadResult, fingerprint, load_story
 from .resources import cache_dir
 
 MAGIC = b"KISSGAME-CACHE-2\n"
@@ -60,16 +59,9 @@ class LazyScenes(Mapping):
 
 
 def story_key(root: Path) -> str:
-    digest = hashlib.sha256(f"kissgame {__version__}\0".encode())
-    for path in [root / MANIFEST, *story_files(root)]:
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        try:
-            digest.update(path.read_bytes())
-        except OSError:
-            digest.update(b"\0missing")
-        digest.update(b"\0")
-    digest.update(str(root.resolve()).encode())
-    return digest.hexdigest()
+    """The story's content fingerprint, with the kissgame version and the folder."""
+    text = f"kissgame {__version__}\0{root.resolve()}\0{fingerprint(root)}"
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _entry(key: str, folder: Path | None) -> Path:
@@ -102,13 +94,9 @@ def read_cached(key: str, folder: Path | None = None) -> tuple | None:
 def write_cached(key: str, value: tuple, folder: Path | None = None) -> None:
     path = _entry(key, folder)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(MAGIC + key.encode() + b"\n" + hashlib.sha256(payload).digest())
-            handle.write(payload)
-        os.replace(tmp, path)
+        header = MAGIC + key.encode() + b"\n" + hashlib.sha256(payload).digest()
+        write_atomic(path, header + payload)
     except OSError:
         pass  # a cache that cannot be written only costs speed
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
+from .atomic import write_atomic
 from .engine.model import Story
 from .engine.runtime import Beat, Diverged, current, replay
 from .engine.state import GameState
@@ -73,18 +72,7 @@ def read_recording(path: str | Path) -> Recording:
 
 def write_recording(path: str | Path, recording: Recording) -> None:
     """Write atomically, so a crash never leaves half a recording."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(recording.to_yaml())
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(Path(path), recording.to_yaml())
 
 
 @dataclass

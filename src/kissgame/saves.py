@@ -21,7 +21,6 @@ import contextlib
 import json
 import os
 import re
-import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .atomic import write_atomic
 from .engine import Diverged, GameState, StateFormatError, Story, replay
 from .resources import data_dir
 
@@ -150,51 +150,6 @@ def slot_label(slot: str) -> str:
     return {AUTO: "Autosave", QUICK: "Quicksave"}.get(slot, f"Slot {slot}")
 
 
-def write_atomic(path: Path, text: str, keep_backup: bool = True) -> None:
-    """Write ``text`` to ``path`` so that a crash leaves the old file or the new, never half.
-
-    The previous file, if any, is kept as ``path + '.bak'``.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if keep_backup and path.exists():
-            backup = path.with_name(path.name + ".bak")
-            # A hard link keeps the old bytes under the backup name without copying them;
-            # the slot itself is never missing, even for a moment.
-            bak_tmp = backup.with_name(backup.name + ".tmp")
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(bak_tmp)
-            try:
-                os.link(path, bak_tmp)
-            except OSError:  # no hard links on this filesystem: copy instead
-                bak_tmp.write_bytes(path.read_bytes())
-            os.replace(bak_tmp, backup)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def read_save_file(path: Path) -> SaveData:
     """Read and parse one save file. Raises SaveDamaged/SaveIncompatible, or OSError."""
     size = path.stat().st_size
@@ -274,15 +229,14 @@ class SaveStore:
         data = SaveData(story.id, story.fingerprint, state, self.clock(), play_seconds,
                         episode, scene_title)
         write_atomic(self.path(slot), json.dumps(data.to_dict(), indent=1,
-                                                 ensure_ascii=False) + "\n")
+                                                 ensure_ascii=False) + "\n", keep_backup=True)
         return data
 
     def restore_backup(self, slot: str) -> SaveData:
         """Put a damaged slot's backup back in its place and return it."""
         path = self.path(slot)
         data = read_save_file(path.with_name(path.name + ".bak"))
-        write_atomic(path, json.dumps(data.to_dict(), indent=1, ensure_ascii=False) + "\n",
-                     keep_backup=False)
+        write_atomic(path, json.dumps(data.to_dict(), indent=1, ensure_ascii=False) + "\n")
         return data
 
     def delete(self, slot: str) -> None:

@@ -11,8 +11,8 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from .atomic import write_atomic
 from .resources import data_dir
-from .saves import write_atomic
 
 REVEAL_SPEEDS: dict[str, int] = {"instant": 0, "fast": 200, "normal": 80, "slow": 35}
 """Text reveal speeds in characters per second; 0 shows the whole scene at once."""
@@ -56,4 +56,5 @@ def load_settings(path: Path | None = None) -> Settings:
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> None:
-    write_atomic(path or settings_path(), json.dumps(asdict(settings), indent=1) + "\n")
+    write_atomic(path or settings_path(), json.dumps(asdict(settings), indent=1) + "\n",
+                 keep_backup=True)
