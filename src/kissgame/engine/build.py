@@ -245,9 +245,9 @@ def build_story(manifest: Any, files: list[tuple[str, Any]], manifest_file: str 
     characters = _characters(b, m, manifest_file)
     episodes = _episodes(b, m, manifest_file)
     endings = _endings(b, m, manifest_file)
-    ships = _meters(b, m, "ships", manifest_file, vars)
-    meters = _meters(b, m, "meters", manifest_file, vars)
-    clues = _meters(b, m, "clues", manifest_file, vars)
+    ships = _meters(b, m, "ships", manifest_file)
+    meters = _meters(b, m, "meters", manifest_file)
+    clues = _meters(b, m, "clues", manifest_file)
 
     scenes: dict[str, Scene] = {}
     for file, data in files:
@@ -342,79 +342,57 @@ def _declare_vars(b: _Builder, raw: Any, file: str, parent: Any, key: str,
         out[full] = VarDecl(full, value, vtype, bounds, span)
 
 
-def _characters(b: _Builder, m: dict, file: str) -> dict[str, Character]:
-    raw = m.get("characters")
-    out: dict[str, Character] = {}
+def _section(b: _Builder, m: dict, key: str, file: str,
+             shape: str) -> list[tuple[str, Any, SourceSpan]]:
+    """The (id, value, span) entries of a manifest section that maps ids to ``shape``."""
+    raw = m.get(key)
     if raw is None:
-        return out
+        return []
     if not isinstance(raw, dict):
-        b.error("KG002", "'characters' must map ids to {name, color}",
-                b.here(file, m, "characters"))
-        return out
-    for cid, value in raw.items():
-        span = b.here(file, raw, cid)
+        b.error("KG002", f"'{key}' must map ids to {shape}", b.here(file, m, key))
+        return []
+    return [(str(k), v, b.here(file, raw, k)) for k, v in raw.items()]
+
+
+def _characters(b: _Builder, m: dict, file: str) -> dict[str, Character]:
+    out: dict[str, Character] = {}
+    for cid, value, span in _section(b, m, "characters", file, "{name, color}"):
         if isinstance(value, str):
-            out[str(cid)] = Character(str(cid), value)
+            out[cid] = Character(cid, value)
             continue
         c = b.mapping(value, file, span, f"character '{cid}'", CHARACTER_FIELDS, ("name",))
         if c is not None:
-            out[str(cid)] = Character(str(cid), b.string(c, "name", file, "a character") or "",
-                                      b.string(c, "color", file, "a character") or "")
+            out[cid] = Character(cid, b.string(c, "name", file, "a character") or "",
+                                 b.string(c, "color", file, "a character") or "")
     return out
 
 
 def _episodes(b: _Builder, m: dict, file: str) -> dict[str, Episode]:
-    raw = m.get("episodes")
     out: dict[str, Episode] = {}
-    if raw is None:
-        return out
-    if not isinstance(raw, dict):
-        b.error("KG002", "'episodes' must map ids to {title}", b.here(file, m, "episodes"))
-        return out
-    for eid, value in raw.items():
+    for eid, value, span in _section(b, m, "episodes", file, "{title}"):
         if isinstance(value, str):
-            out[str(eid)] = Episode(str(eid), value)
+            out[eid] = Episode(eid, value)
             continue
-        e = b.mapping(value, file, b.here(file, raw, eid), f"episode '{eid}'", {"title"},
-                      ("title",))
+        e = b.mapping(value, file, span, f"episode '{eid}'", {"title"}, ("title",))
         if e is not None:
-            out[str(eid)] = Episode(str(eid), b.string(e, "title", file, "an episode") or "")
+            out[eid] = Episode(eid, b.string(e, "title", file, "an episode") or "")
     return out
 
 
 def _endings(b: _Builder, m: dict, file: str) -> dict[str, Ending]:
-    raw = m.get("endings")
     out: dict[str, Ending] = {}
-    if raw is None:
-        return out
-    if not isinstance(raw, dict):
-        b.error("KG002", "'endings' must map ids to {title, turns_on, hint}",
-                b.here(file, m, "endings"))
-        return out
-    for eid, value in raw.items():
-        span = b.here(file, raw, eid)
+    for eid, value, span in _section(b, m, "endings", file, "{title, turns_on, hint}"):
         e = b.mapping(value, file, span, f"ending '{eid}'", ENDING_FIELDS, ("title",))
         if e is not None:
-            out[str(eid)] = Ending(
-                str(eid),
-                b.string(e, "title", file, "an ending") or "",
-                b.string(e, "turns_on", file, "an ending") or "",
-                b.string(e, "hint", file, "an ending") or "",
-                span,
-            )
+            title, turns_on, hint = (b.string(e, f, file, "an ending") or ""
+                                     for f in ("title", "turns_on", "hint"))
+            out[eid] = Ending(eid, title, turns_on, hint, span)
     return out
 
 
-def _meters(b: _Builder, m: dict, key: str, file: str, vars: dict) -> tuple[Meter, ...]:
-    raw = m.get(key)
-    if raw is None:
-        return ()
-    if not isinstance(raw, dict):
-        b.error("KG002", f"'{key}' must map ids to {{label, var}}", b.here(file, m, key))
-        return ()
+def _meters(b: _Builder, m: dict, key: str, file: str) -> tuple[Meter, ...]:
     out = []
-    for mid, value in raw.items():
-        span = b.here(file, raw, mid)
+    for mid, value, span in _section(b, m, key, file, "{label, var}"):
         e = b.mapping(value, file, span, f"{key} entry '{mid}'", METER_FIELDS, ("var",))
         if e is None:
             continue
@@ -422,7 +400,7 @@ def _meters(b: _Builder, m: dict, key: str, file: str, vars: dict) -> tuple[Mete
         if isinstance(high, bool) or not isinstance(high, int | float):
             b.error("KG002", "'max' must be a number", b.here(file, e, "max"))
             high = 10
-        out.append(Meter(str(mid), b.string(e, "label", file, key) or str(mid),
+        out.append(Meter(mid, b.string(e, "label", file, key) or mid,
                          b.string(e, "var", file, key) or "", high, b.here(file, e, "var")))
     return tuple(out)
 
