@@ -185,7 +185,8 @@ def cmd_play(args: argparse.Namespace) -> int:
 
     return run_app(root, watch=getattr(args, "watch", False),
                    debug=getattr(args, "debug", False),
-                   replay_file=getattr(args, "replay", None))
+                   replay_file=getattr(args, "replay", None),
+                   replay_speed=getattr(args, "speed", 1.0))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -200,6 +201,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--watch", action="store_true", help="reload edited scene files live")
     p.add_argument("--debug", action="store_true", help="enable the debug overlay (F12)")
     p.add_argument("--replay", metavar="FILE", help="play a recording back step by step")
+    p.add_argument("--speed", type=float, default=1.0, metavar="SECONDS",
+                   help="with --replay: seconds per step, 0.25 to 4 (default 1)")
     p.set_defaults(func=cmd_play)
 
     p = sub.add_parser("check", help="lint a story: every error and warning with its place")

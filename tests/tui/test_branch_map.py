@@ -417,3 +417,17 @@ async def test_a_corrupt_branch_memory_does_not_stop_the_game(story, home):
         assert "1/3 endings" in str(app.screen.query_one("#map-summary", Static).render())
     assert path.with_name("branchy.json.damaged").exists()
     assert load_memory(story)[0].found("alone")
+
+
+async def test_replay_speed_is_chosen_on_the_command_line(story, tmp_path):
+    from kissgame.recording import write_recording
+    from kissgame.tui.screens.replay_player import SPEEDS
+
+    path = tmp_path / "run.yaml"
+    write_recording(path, Recording(story.id, 4, ["to_dorm", "next", "stairwell"], "alone"))
+    app = game(replay_file=str(path), replay_speed=0.25)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        player = app.screen
+        assert isinstance(player, ReplayPlayerScreen)
+        assert SPEEDS[player.speed_index] == 0.25

@@ -83,7 +83,7 @@ class KissApp(App[int]):
                  saves: SaveStore | None = None, settings: Settings | None = None,
                  settings_file: Path | None = None, clock: Callable[[], float] = time.time,
                  watch: bool = False, debug: bool = False,
-                 replay_file: str | None = None) -> None:
+                 replay_file: str | None = None, replay_speed: float = 1.0) -> None:
         super().__init__()
         self.story = story
         self.story_root = Path(story_root)
@@ -93,6 +93,7 @@ class KissApp(App[int]):
         self.settings_file = settings_file or settings_path()
         self.settings = settings if settings is not None else load_settings(self.settings_file)
         self.watch_mode, self.debug_mode, self.replay_file = watch, debug, replay_file
+        self.replay_speed = replay_speed
         self.title = story.title
         self._saved_path: tuple[str, ...] | None = None
         self._play_base = 0.0
@@ -114,7 +115,7 @@ class KissApp(App[int]):
 
             start_live_reload(self)
         if self.replay_file:
-            open_replay_file(self, self.replay_file)
+            open_replay_file(self, self.replay_file, self.replay_speed)
 
     # -- reading ---------------------------------------------------------------------
 
@@ -315,7 +316,7 @@ def make_app(story_root: Path | str | None = None, *, story: Story | None = None
              seed: int | None = None, save_dir: Path | None = None,
              settings: Settings | None = None, clock: Callable[[], float] = time.time,
              watch: bool = False, debug: bool = False,
-             replay_file: str | None = None) -> KissApp:
+             replay_file: str | None = None, replay_speed: float = 1.0) -> KissApp:
     """Build the app for a story folder (default: the built-in story).
 
     Raises StoryLoadError when the story has errors. ``seed`` fixes new games' RNG and
@@ -328,14 +329,16 @@ def make_app(story_root: Path | str | None = None, *, story: Story | None = None
         story = load_story_or_raise(root)
     saves = SaveStore(story.id, save_dir, clock=clock)
     return KissApp(story, root, seed=seed, saves=saves, settings=settings, clock=clock,
-                   watch=watch, debug=debug, replay_file=replay_file)
+                   watch=watch, debug=debug, replay_file=replay_file,
+                   replay_speed=replay_speed)
 
 
 def run_app(root: Path, watch: bool = False, debug: bool = False,
-            replay_file: str | None = None) -> int:
+            replay_file: str | None = None, replay_speed: float = 1.0) -> int:
     """The CLI's entry: play the story at ``root``. Returns the exit code."""
     try:
-        app = make_app(root, watch=watch, debug=debug, replay_file=replay_file)
+        app = make_app(root, watch=watch, debug=debug, replay_file=replay_file,
+                       replay_speed=replay_speed)
     except StoryLoadError as exc:
         print(f"{exc}; run 'kissgame check'", file=sys.stderr)
         for diagnostic in exc.diagnostics:
