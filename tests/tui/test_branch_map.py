@@ -375,7 +375,8 @@ async def test_play_replay_flag_plays_a_recording(story, tmp_path):
 
     path = tmp_path / "run.yaml"
     write_recording(path, Recording(story.id, 4, ["to_dorm", "next", "stairwell"], "alone"))
-    app = game(replay_file=str(path))
+    # the slowest speed, so a busy machine cannot let the player step on its own first
+    app = game(replay_file=str(path), replay_speed=4.0)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         player = app.screen
