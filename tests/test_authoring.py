@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
-
 from kissgame.__main__ import main
 from kissgame.watch import StoryWatcher, findings_diff, watch_check
 
@@ -41,23 +38,24 @@ def test_findings_diff():
     assert findings_diff(["a", "b"], ["b", "c"]) == (["c"], ["a"])
 
 
-def test_check_watch_prints_only_what_changed(tmp_path):
+def test_check_watch_prints_only_what_changed(tmp_path, monkeypatch):
     main(["new", str(tmp_path / "s")])
     root = tmp_path / "s"
     lines: list[str] = []
     scene = root / "scenes" / "lunch.yaml"
+    good = scene.read_text()
+    # The editor's saves happen between the watcher's polls, one per poll.
+    edits = iter([good.replace("to: stairwell", "to: stairwel"), None, good, None])
 
-    def edit() -> None:
-        time.sleep(0.3)
-        scene.write_text(scene.read_text().replace("to: stairwell", "to: stairwel"))
-        time.sleep(0.4)
-        scene.write_text(scene.read_text().replace("to: stairwel\n", "to: stairwell\n"))
+    def between_polls(_seconds: float) -> None:
+        text = next(edits, None)
+        if text is not None:
+            scene.write_text(text)
 
-    editor = threading.Thread(target=edit)
-    editor.start()
-    watch_check(root, interval=0.1, rounds=12, out=lines.append)
-    editor.join()
+    monkeypatch.setattr("kissgame.watch.time.sleep", between_polls)
+    watch_check(root, interval=0, rounds=4, out=lines.append)
     new = [line for line in lines if line.startswith("new:")]
     fixed = [line for line in lines if line.startswith("fixed:")]
     assert len(new) >= 1 and "KG102" in new[0] and "did you mean 'stairwell'" in new[0]
     assert any("KG102" in line for line in fixed)
+    assert not any(line.startswith("new:") for line in lines[lines.index(new[-1]) + 1:])
