@@ -109,8 +109,8 @@ def load_story_cached(root: str | Path, folder: Path | None = None) -> LoadResul
     key = story_key(root)
     hit = read_cached(key, folder)
     if hit is not None:
-        story, diagnostics = hit
-        return LoadResult(story, list(diagnostics))
+        cached_story, cached_diagnostics = hit
+        return LoadResult(cached_story, list(cached_diagnostics))
     result = load_story(root)
     if result.ok:
         diagnostics: list[Diagnostic] = result.diagnostics

@@ -16,7 +16,7 @@ from typing import Any
 
 from .engine.build import scene_text_exprs
 from .engine.diagnostics import ERROR, WARNING, Diagnostic
-from .engine.expr import calls_in, variables_in
+from .engine.expr import Expr, calls_in, variables_in
 from .engine.model import Story
 from .engine.runtime import available_choice_ids, choose, new_game, render_lines
 from .engine.state import GameState
@@ -131,8 +131,8 @@ def _visit_targets(node: tuple) -> set[str]:
     return out
 
 
-def _all_exprs(story: Story) -> list:
-    exprs = []
+def _all_exprs(story: Story) -> list[Expr]:
+    exprs: list[Expr] = []
     for scene in story.scenes.values():
         exprs.extend(expr for expr, _ in scene_text_exprs(scene))
         exprs.extend(effect.value for effect in scene.on_enter)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import ast
 import operator
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -172,14 +172,14 @@ class _Converter:
             kind = "and" if isinstance(node.op, ast.And) else "or"
             return (kind, tuple(self.convert(v) for v in node.values), off)
         if isinstance(node, ast.Compare):
-            ops = []
+            comparisons = []
             for op_node in node.ops:
-                op = _CMPOPS.get(type(op_node))
-                if op is None:
+                cmp = _CMPOPS.get(type(op_node))
+                if cmp is None:
                     raise self.fail("only == != < <= > >= comparisons are allowed", node)
-                ops.append(op)
+                comparisons.append(cmp)
             operands = (self.convert(node.left), *(self.convert(c) for c in node.comparators))
-            return ("cmp", tuple(ops), operands, off)
+            return ("cmp", tuple(comparisons), operands, off)
         if isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
                 known = ", ".join(sorted(FUNCTIONS))
@@ -472,11 +472,13 @@ def _compile_call(node: tuple, expr: Expr) -> Callable[[EvalContext], Any]:
     if name == "clamp":
         x, lo, hi = args
         return lambda ctx: max(lo(ctx), min(hi(ctx), x(ctx)))
-    builtin = {"min": min, "max": max, "abs": abs}[name]
     if name == "abs":
         a = args[0]
         return lambda ctx: abs(a(ctx))
-    return lambda ctx: builtin(*(a(ctx) for a in args)) if len(args) > 1 else args[0](ctx)
+    if len(args) == 1:
+        return args[0]
+    pick: Callable[..., Any] = min if name == "min" else max
+    return lambda ctx: pick(*(a(ctx) for a in args))
 
 
 # ---------------------------------------------------------------- static analysis
@@ -485,7 +487,7 @@ def _compile_call(node: tuple, expr: Expr) -> Callable[[EvalContext], Any]:
 class TypeChecker:
     """Infers expression types and reports unknown names and clashes as diagnostics."""
 
-    def __init__(self, var_types: dict[str, str], scene_ids: set[str] | dict[str, Any]):
+    def __init__(self, var_types: dict[str, str], scene_ids: Collection[str]):
         self.var_types = var_types
         self.scene_ids = scene_ids
         self.used: set[str] = set()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import cast
 
-from .expr import EvalContext
+from .expr import EvalContext, Value
 from .model import Block, ConditionalBlock, Dialogue, Ending, Narration, Scene, Story
 from .state import GameState
 from .text import render
@@ -119,14 +120,14 @@ def choose(story: Story, state: GameState, choice_id: str) -> GameState:
     target = story.scenes[choice.target]
     # States are never mutated, so a choice that sets nothing shares its variables.
     writes = bool(choice.effects or target.on_enter)
-    vars = dict(state.vars) if writes else state.vars
+    vars = dict(state.vars) if writes else cast(dict[str, Value], state.vars)
     visits = dict(state.visits)
-    ctx = EvalContext(vars, visits, state.seed, state.turn)  # type: ignore[arg-type]
+    ctx = EvalContext(vars, visits, state.seed, state.turn)
     if choice.condition is not None and not choice.condition.evaluate(ctx):
         raise InvalidChoice(f"choice '{choice_id}' in '{scene.id}' is not available")
     for effect in choice.effects:
         decl = story.vars.get(effect.name)
-        effect.apply(vars, ctx, decl.bounds if decl else None)  # type: ignore[arg-type]
+        effect.apply(vars, ctx, decl.bounds if decl else None)
     turn = state.turn + 1
     _enter(story, target, vars, visits, state.seed, turn)
     once = state.once | {once_key} if choice.once else state.once
