@@ -59,3 +59,18 @@ def test_check_watch_prints_only_what_changed(tmp_path, monkeypatch):
     assert len(new) >= 1 and "KG102" in new[0] and "did you mean 'stairwell'" in new[0]
     assert any("KG102" in line for line in fixed)
     assert not any(line.startswith("new:") for line in lines[lines.index(new[-1]) + 1:])
+
+
+def test_the_tutorial_in_authoring_md_checks_and_explores(tmp_path, capsys):
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "authoring.md").read_text()
+    files = dict(re.findall(r"`mystory/([\w/.]+)`:\n\n```yaml\n(.*?)```", doc, re.S))
+    assert set(files) == {"story.yaml", "scenes/lunch.yaml"}
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    assert main(["check", str(tmp_path)]) == 0
+    assert main(["explore", str(tmp_path)]) == 0
+    assert "endings reached: 2/2" in capsys.readouterr().out
