@@ -52,7 +52,8 @@ def _vars() -> dict[str, Any]:
         "type": "object",
         "description": "variables and their initial values; nested mappings are namespaces",
         "additionalProperties": {
-            "oneOf": [
+            # anyOf: {value, min, max} is a bounded variable, and also a valid namespace
+            "anyOf": [
                 _VALUE,
                 {
                     "type": "object",
