@@ -14,7 +14,7 @@ from textual.widgets import Static
 
 from ...engine import Beat
 
-_EMPHASIS = re.compile(r"\*([^*\n]+)\*")
+_EMPHASIS = re.compile(r"\*\*([^*\n]+)\*\*|\*([^*\n]+)\*")
 _FALLBACK_COLORS = ("#ff6fa5", "#6fb7ff", "#c792ea", "#ffcb6b", "#7fdbca", "#f78c6c",
                     "#addb67", "#82aaff")
 TICKS_PER_SECOND = 30
@@ -31,12 +31,17 @@ def _style(color: str, fallback_key: str) -> Style:
 
 
 def inline(text: str, style: Style | str = "") -> Text:
-    """Plain story text to Rich Text; ``*words*`` become italic. Never parsed as markup."""
+    """Plain story text to Rich Text; ``**words**`` become bold and ``*words*`` italic.
+    Never parsed as markup."""
     out = Text(style=style)
     pos = 0
     for match in _EMPHASIS.finditer(text):
         out.append(text[pos:match.start()])
-        out.append(match.group(1), "italic")
+        bold, italic = match.groups()
+        if bold is not None:
+            out.append(bold, "bold")
+        else:
+            out.append(italic, "italic")
         pos = match.end()
     out.append(text[pos:])
     return out
