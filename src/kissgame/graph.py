@@ -25,6 +25,16 @@ def _short(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _episode_title(story: Story, episode: str) -> str:
+    return story.episodes[episode].title if episode in story.episodes else (
+        episode or "no episode")
+
+
+def _ending_title(story: Story, scene: Scene) -> str:
+    ending = story.endings.get(scene.ending or "")
+    return ending.title if ending else (scene.ending or "")
+
+
 def _groups(story: Story, episode: str | None) -> dict[str, list[Scene]]:
     groups: dict[str, list[Scene]] = {}
     for scene in story.scenes.values():
@@ -39,14 +49,13 @@ def to_dot(story: Story, episode: str | None = None) -> str:
     groups = _groups(story, episode)
     shown = {s.id for scenes in groups.values() for s in scenes}
     for i, (ep, scenes) in enumerate(groups.items()):
-        title = story.episodes[ep].title if ep in story.episodes else (ep or "no episode")
+        title = _episode_title(story, ep)
         lines.append(f"  subgraph cluster_{i} {{")
         lines.append(f"    label={q(title)};")
         for scene in scenes:
             label = scene.title or scene.id
             if scene.ending:
-                ending = story.endings.get(scene.ending)
-                label = f"{label}\nENDING: {ending.title if ending else scene.ending}"
+                label = f"{label}\nENDING: {_ending_title(story, scene)}"
                 lines.append(f"    {q(scene.id)} [label={q(label)}, shape=doubleoctagon];")
             else:
                 lines.append(f"    {q(scene.id)} [label={q(label)}];")
@@ -71,13 +80,12 @@ def to_mermaid(story: Story, episode: str | None = None) -> str:
     lines = ["flowchart LR"]
     groups = _groups(story, episode)
     for ep, scenes in groups.items():
-        title = story.episodes[ep].title if ep in story.episodes else (ep or "no episode")
+        title = _episode_title(story, ep)
         lines.append(f'  subgraph {ep or "none"}["{_mermaid_text(title)}"]')
         for scene in scenes:
             label = _mermaid_text(scene.title or scene.id)
             if scene.ending:
-                ending = story.endings.get(scene.ending)
-                label += " · ENDING: " + _mermaid_text(ending.title if ending else scene.ending)
+                label += " · ENDING: " + _mermaid_text(_ending_title(story, scene))
                 lines.append(f'    {scene.id}(["{label}"])')
             else:
                 lines.append(f'    {scene.id}["{label}"]')
@@ -95,14 +103,13 @@ def to_text(story: Story, episode: str | None = None) -> str:
     """A terminal rendering: each episode, its scenes, and every choice as an arrow."""
     lines = []
     for ep, scenes in _groups(story, episode).items():
-        title = story.episodes[ep].title if ep in story.episodes else (ep or "no episode")
+        title = _episode_title(story, ep)
         lines.append(f"{title}")
         lines.append("=" * len(title))
         for scene in scenes:
             mark = " (start)" if scene.id == story.start else ""
             if scene.ending:
-                ending = story.endings.get(scene.ending)
-                mark += f"  ★ ENDING: {ending.title if ending else scene.ending}"
+                mark += f"  ★ ENDING: {_ending_title(story, scene)}"
             lines.append(f"[{scene.id}] {scene.title}{mark}")
             for i, choice in enumerate(scene.choices):
                 branch = "└─" if i == len(scene.choices) - 1 else "├─"

@@ -163,6 +163,19 @@ def story(story_root):
     return load_story_or_raise(story_root)
 
 
+BRANCHY = Path(__file__).parents[1] / "fixtures" / "branchy"
+
+
+@pytest.fixture
+def branchy():
+    """The branch-map fixture story: three endings, one shared decision point."""
+    from kissgame.loader import load_story
+
+    result = load_story(BRANCHY)
+    assert result.ok
+    return result.story
+
+
 def fixed_clock() -> float:
     return FIXED_TIME
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,6 @@ from textual.widgets import Static, Tree
 
 from kissgame.branches import BranchMemory, load_memory, save_memory
 from kissgame.engine import GameState, Story, choose, new_game, replay
-from kissgame.loader import load_story
 from kissgame.recording import Recording
 from kissgame.tui.screens.branch_map import BranchMapScreen, shortest_known_path
 from kissgame.tui.screens.replay_player import ReplayPlayerScreen
@@ -20,19 +18,15 @@ FIXTURE = Path(__file__).parents[1] / "fixtures" / "branchy"
 NOW = "2025-01-02T03:04:05+00:00"
 
 
-@pytest.fixture(autouse=True)
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("KISSGAME_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    return tmp_path / "home"
+@pytest.fixture
+def home(kiss_home):
+    """KISSGAME_HOME, set (with TZ=UTC) by the autouse fixture in conftest.py."""
+    return kiss_home
 
 
 @pytest.fixture
-def story() -> Story:
-    result = load_story(FIXTURE)
-    assert result.ok
-    return result.story
+def story(branchy) -> Story:
+    return branchy
 
 
 class HostApp(App):
@@ -370,11 +364,17 @@ async def test_exported_recording_replays_headless(story, capsys):
     assert "ENDING: Shelved" in out.out and "replayed 3 choices: ok" in out.err
 
 
-async def test_play_replay_flag_plays_a_recording(story, tmp_path):
+def alone_run(story, tmp_path) -> Path:
+    """A recording of the road to the 'alone' ending, written to tmp_path."""
     from kissgame.recording import write_recording
 
     path = tmp_path / "run.yaml"
     write_recording(path, Recording(story.id, 4, ["to_dorm", "next", "stairwell"], "alone"))
+    return path
+
+
+async def test_play_replay_flag_plays_a_recording(story, tmp_path):
+    path = alone_run(story, tmp_path)
     # the slowest speed, so a busy machine cannot let the player step on its own first
     app = game(replay_file=str(path), replay_speed=4.0)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -421,12 +421,9 @@ async def test_a_corrupt_branch_memory_does_not_stop_the_game(story, home):
 
 
 async def test_replay_speed_is_chosen_on_the_command_line(story, tmp_path):
-    from kissgame.recording import write_recording
     from kissgame.tui.screens.replay_player import SPEEDS
 
-    path = tmp_path / "run.yaml"
-    write_recording(path, Recording(story.id, 4, ["to_dorm", "next", "stairwell"], "alone"))
-    app = game(replay_file=str(path), replay_speed=0.25)
+    app = game(replay_file=str(alone_run(story, tmp_path)), replay_speed=0.25)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         player = app.screen

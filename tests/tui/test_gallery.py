@@ -2,36 +2,27 @@
 
 from __future__ import annotations
 
-import time
-from pathlib import Path
-
 import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import OptionList, Static
 
 from kissgame.branches import BranchMemory, load_memory, save_memory
 from kissgame.engine import GameState, Story, choose, new_game
-from kissgame.loader import load_story
 from kissgame.tui.screens.gallery import GalleryScreen
 from kissgame.tui.screens.replay_player import ReplayPlayerScreen
 
-FIXTURE = Path(__file__).parents[1] / "fixtures" / "branchy"
 NOW = "2025-01-02T03:04:05+00:00"
 
 
-@pytest.fixture(autouse=True)
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("KISSGAME_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    return tmp_path / "home"
+@pytest.fixture
+def home(kiss_home):
+    """KISSGAME_HOME, set (with TZ=UTC) by the autouse fixture in conftest.py."""
+    return kiss_home
 
 
 @pytest.fixture
-def story() -> Story:
-    result = load_story(FIXTURE)
-    assert result.ok
-    return result.story
+def story(branchy) -> Story:
+    return branchy
 
 
 class HostApp(App):

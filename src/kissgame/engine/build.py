@@ -547,7 +547,7 @@ def _resolve(b: _Builder, story: Story, m: dict, manifest_file: str) -> set[str]
                         scene.choices[0].span)
         for effect in scene.on_enter:
             checker.check_assign(effect)
-        for expr, is_condition in _text_exprs(scene.text):
+        for expr, is_condition in scene_text_exprs(scene):
             if is_condition:
                 checker.check_condition(expr)
             else:
@@ -560,11 +560,6 @@ def _resolve(b: _Builder, story: Story, m: dict, manifest_file: str) -> set[str]
                 checker.check_condition(choice.condition)
             for effect in choice.effects:
                 checker.check_assign(effect)
-            for expr, is_condition in template_exprs(choice.label):
-                if is_condition:
-                    checker.check_condition(expr)
-                else:
-                    checker.infer(expr.ir, expr)
     b.diagnostics.extend(checker.diagnostics)
     return checker.used
 

@@ -47,6 +47,17 @@ def app_memory(app: object, story: Story) -> BranchMemory:
     return load_memory(story)[0]
 
 
+def bind_story(screen: Screen, story: Story | None,
+               memory: BranchMemory | None) -> tuple[Story, BranchMemory] | None:
+    """The story and branch memory a screen shows: its own, or else the app's.
+    Tells the player and returns None when no story is loaded."""
+    story = story or app_story(screen.app)
+    if story is None:
+        screen.notify("No story is loaded.", severity="error")
+        return None
+    return story, memory or app_memory(screen.app, story)
+
+
 def remember_branches(app: App) -> None:
     """Load the branch memory into ``app.branch_memory`` and record every move of
     ``app.state`` into it, saved after each one. A damaged file only costs a warning."""
@@ -209,13 +220,10 @@ class BranchMapScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        if self._story is None:
-            self._story = app_story(self.app)
-        if self._story is None:
-            self.notify("No story is loaded.", severity="error")
+        bound = bind_story(self, self._story, self._memory)
+        if bound is None:
             return
-        if self._memory is None:
-            self._memory = app_memory(self.app, self._story)
+        self._story, self._memory = bound
         if self._current is None:
             self._current = app_state(self.app)
         self._trace_current()

@@ -12,7 +12,7 @@ from textual.widgets.option_list import Option
 
 from ...branches import BranchMemory
 from ...engine import Story
-from .branch_map import app_memory, app_story, autoplay_ending, found_when
+from .branch_map import autoplay_ending, bind_story, found_when
 
 
 class GalleryScreen(Screen):
@@ -42,13 +42,10 @@ class GalleryScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        if self._story is None:
-            self._story = app_story(self.app)
-        if self._story is None:
-            self.notify("No story is loaded.", severity="error")
+        bound = bind_story(self, self._story, self._memory)
+        if bound is None:
             return
-        if self._memory is None:
-            self._memory = app_memory(self.app, self._story)
+        self._story, self._memory = bound
         self.build()
         self.query_one(OptionList).focus()
 
