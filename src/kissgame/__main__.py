@@ -1,4 +1,7 @@
-"""The kissgame command line: play (the default), check, explore, replay, graph, schema, new."""
+"""The kissgame command line: play (the default), check, explore, replay, graph, schema, new.
+
+Every error it prints starts with ``kissgame: error:``; exit codes are in ``EPILOG``.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +10,38 @@ import json
 import sys
 from pathlib import Path
 
+from .completion import SHELLS
+from .completion import script as completion_script
 from .engine.diagnostics import ERROR, WARNING, display_path
 from .explorer import DEFAULT_MAX_STATES, DEFAULT_RUNS
 from .resources import default_story_root
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
+EPILOG = """\
+exit codes:
+  0    done: check found no errors, explore reached every ending, replay matched
+  1    failed: the story has errors, an ending is unreachable, a replay diverged
+  2    bad usage: unknown option, missing folder, or no terminal for the full-screen game
+  130  interrupted (Ctrl+C)
+
+environment:
+  KISSGAME_HOME  one folder for saves, settings, the branch map and the cache
+                 (by default they live in your user data and cache folders)
+  NO_COLOR       set to anything for no colour, in the full-screen game and in plain mode
+
+completion:
+  eval "$(kissgame --print-completion bash)"   (or zsh) in your shell's start-up file
+"""
+
 
 class UsageError(Exception):
     pass
+
+
+def error(message: str) -> None:
+    """Every error the command line prints starts with the program's name."""
+    print(f"kissgame: error: {message}", file=sys.stderr)
 
 
 def _story_dir(value: str | None) -> Path:
@@ -68,8 +94,7 @@ def _load_or_report(root: Path, as_json: bool = False):
             print(json.dumps({"error": "the story has errors",
                               "diagnostics": [d.to_dict() for d in errors]}, indent=2))
         else:
-            print(f"{display_path(str(root))}: the story has errors; run 'kissgame check'",
-                  file=sys.stderr)
+            error(f"{display_path(str(root))}: the story has errors; run 'kissgame check'")
             _print_findings(errors, sys.stderr)
         return None
     return result.story
@@ -130,7 +155,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     try:
         recording = read_recording(args.file)
     except RecordingError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        error(str(exc))
         return EXIT_FAIL
     root = _story_dir(args.story)
     story = _load_or_report(root)
@@ -139,7 +164,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     result = run_recording(story, recording)
     print("\n".join(result.transcript))
     if not result.ok:
-        print(f"{args.file}: {result.problem}", file=sys.stderr)
+        error(f"{args.file}: {result.problem}")
         return EXIT_FAIL
     print(f"replayed {len(recording.choices)} choices: ok", file=sys.stderr)
     return EXIT_OK
@@ -179,8 +204,17 @@ def cmd_new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def has_terminal() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
 def cmd_play(args: argparse.Namespace) -> int:
     root = _story_dir(getattr(args, "dir", None))
+    if not has_terminal():
+        raise UsageError("no terminal: standard input or output is not a terminal; "
+                         "play line by line with 'kissgame play --plain'")
+    if _load_or_report(root) is None:
+        return EXIT_FAIL
     from .tui.app import run_app
 
     return run_app(root, watch=getattr(args, "watch", False),
@@ -189,15 +223,26 @@ def cmd_play(args: argparse.Namespace) -> int:
                    replay_speed=getattr(args, "speed", 1.0))
 
 
+DIR_HELP = "story folder (default: the built-in story)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kissgame", description="Play, check and explore branching stories in the "
-        "terminal. With no command, plays the built-in story.")
-    parser.add_argument("--version", action="version", version=_version())
-    sub = parser.add_subparsers(dest="command")
+        "terminal. With no command, plays the built-in story.", epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=_version(),
+                        help="print the version and exit")
+    parser.add_argument("--print-completion", choices=SHELLS, metavar="SHELL",
+                        help="print a completion script for bash or zsh and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("play", help="play a story folder in the terminal")
-    p.add_argument("dir", nargs="?", help="story folder (default: the built-in story)")
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help, description=help[0].upper() + help[1:] + ".",
+                              epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    p = command("play", "play a story folder in the terminal")
+    p.add_argument("dir", nargs="?", metavar="DIR", help=DIR_HELP)
     p.add_argument("--watch", action="store_true", help="reload edited scene files live")
     p.add_argument("--debug", action="store_true", help="enable the debug overlay (F12)")
     p.add_argument("--replay", metavar="FILE", help="play a recording back step by step")
@@ -205,19 +250,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --replay: seconds per step, 0.25 to 4 (default 1)")
     p.set_defaults(func=cmd_play)
 
-    p = sub.add_parser("check", help="lint a story: every error and warning with its place")
-    p.add_argument("dir", nargs="?")
+    p = command("check", "lint a story: every error and warning with its place")
+    p.add_argument("dir", nargs="?", metavar="DIR", help=DIR_HELP)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--watch", action="store_true", help="re-check on every save")
     p.set_defaults(func=cmd_check)
 
-    p = sub.add_parser("explore", help="search every reachable state; prove endings reachable")
-    p.add_argument("dir", nargs="?")
-    p.add_argument("--json", action="store_true")
+    p = command("explore", "search every reachable state; prove endings reachable")
+    p.add_argument("dir", nargs="?", metavar="DIR", help=DIR_HELP)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--runs", type=int, default=DEFAULT_RUNS, metavar="N",
                    help="random playthroughs when the state space is too large "
                    f"(default {DEFAULT_RUNS})")
-    p.add_argument("--seed", type=int, default=0, metavar="S", help="seed (default 0)")
+    p.add_argument("--seed", type=int, default=0, metavar="S",
+                   help="seed of the random runs and of the story's dice (default 0)")
     p.add_argument("--max-states", type=int, default=DEFAULT_MAX_STATES, metavar="N",
                    help="states to search breadth-first before the guided and random "
                    f"searches (default {DEFAULT_MAX_STATES})")
@@ -227,22 +273,24 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write the shortest path to each ending as a recording in DIR")
     p.set_defaults(func=cmd_explore)
 
-    p = sub.add_parser("replay", help="replay a recording headless and print the transcript")
-    p.add_argument("file")
-    p.add_argument("--story", metavar="DIR")
+    p = command("replay", "replay a recording headless and print the transcript")
+    p.add_argument("file", metavar="FILE",
+                   help="a recording (YAML), as exported by the game or by explore")
+    p.add_argument("--story", metavar="DIR", help=DIR_HELP)
     p.set_defaults(func=cmd_replay)
 
-    p = sub.add_parser("graph", help="the scene graph for Graphviz, Mermaid or the terminal")
-    p.add_argument("dir", nargs="?")
-    p.add_argument("--format", choices=["dot", "mermaid", "text"], default="dot")
-    p.add_argument("--episode", help="draw only this episode")
+    p = command("graph", "print the scene graph for Graphviz, Mermaid or the terminal")
+    p.add_argument("dir", nargs="?", metavar="DIR", help=DIR_HELP)
+    p.add_argument("--format", choices=["dot", "mermaid", "text"], default="dot",
+                   help="output format (default dot)")
+    p.add_argument("--episode", metavar="ID", help="draw only this episode")
     p.set_defaults(func=cmd_graph)
 
-    p = sub.add_parser("schema", help="print the JSON Schema of story files")
+    p = command("schema", "print the JSON Schema of story files")
     p.set_defaults(func=cmd_schema)
 
-    p = sub.add_parser("new", help="scaffold a new story folder that passes check and explore")
-    p.add_argument("dir")
+    p = command("new", "scaffold a new story folder that passes check and explore")
+    p.add_argument("dir", metavar="DIR", help="the folder to create")
     p.set_defaults(func=cmd_new)
     return parser
 
@@ -256,12 +304,15 @@ def _version() -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.print_completion:
+        sys.stdout.write(completion_script(args.print_completion, parser))
+        return EXIT_OK
     if args.command is None:
         args.func, args.dir = cmd_play, None
     try:
         return args.func(args)
     except UsageError as exc:
-        print(f"kissgame: error: {exc}", file=sys.stderr)
+        error(str(exc))
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
