@@ -6,8 +6,17 @@ from collections import deque
 from pathlib import Path
 
 from .engine.build import scene_text_exprs
-from .engine.diagnostics import ERROR, WARNING, Diagnostic
-from .engine.expr import UNKNOWN, Expr, fold, variables_in
+from .engine.diagnostics import (
+    ALWAYS_FALSE,
+    DEAD_END_SCENE,
+    DIVISOR_MAY_BE_ZERO,
+    UNREACHABLE_SCENE,
+    UNUSED_ENDING,
+    UNUSED_VARIABLE,
+    Diagnostic,
+    is_load_error,
+)
+from .engine.expr import UNKNOWN, Expr, fold, span_at, unparse, variables_in, walk
 from .engine.model import Story
 from .loader import LoadResult, load_story
 
@@ -41,15 +50,14 @@ def lint(story: Story) -> list[Diagnostic]:
 
     for scene in scenes.values():
         if scene.ending is None and not scene.choices:
-            found.append(Diagnostic("KG105", ERROR, f"scene '{scene.id}' has no choices and is "
-                                    "not an ending: the story stops here", scene.span))
+            found.append(DEAD_END_SCENE.at(scene.span, f"scene '{scene.id}' has no choices and "
+                                           "is not an ending: the story stops here"))
         for choice in scene.choices:
             if is_statically_false(choice.condition, constants):
                 assert choice.condition is not None
-                found.append(Diagnostic(
-                    "KG108", WARNING, f"condition '{choice.condition.source}' of choice "
-                    f"'{choice.id}' is always false: nothing ever changes the variables it reads",
-                    choice.condition.span))
+                found.append(ALWAYS_FALSE.at(
+                    choice.condition.span, f"condition '{choice.condition.source}' of choice "
+                    f"'{choice.id}' is always false: nothing ever changes the variables it reads"))
 
     # Reachability on the scene graph, skipping edges that can never be taken.
     reached: set[str] = set()
@@ -65,23 +73,69 @@ def lint(story: Story) -> list[Diagnostic]:
                     queue.append(choice.target)
         for scene in scenes.values():
             if scene.id not in reached:
-                found.append(Diagnostic("KG103", WARNING, f"scene '{scene.id}' can never be "
-                                        "reached from the start", scene.span))
+                found.append(UNREACHABLE_SCENE.at(scene.span, f"scene '{scene.id}' can never be "
+                                                  "reached from the start"))
 
     ending_scenes = {s.ending for s in scenes.values() if s.ending}
     for ending in story.endings.values():
         if ending.id not in ending_scenes:
-            found.append(Diagnostic("KG107", WARNING, f"ending '{ending.id}' is declared but no "
-                                    "scene ends with it", ending.span))
+            found.append(UNUSED_ENDING.at(ending.span, f"ending '{ending.id}' is declared but no "
+                                          "scene ends with it"))
 
+    found += _zero_divisors(story, constants)
     read, shown = _read_vars(story), _shown_vars(story)
     for name, decl in story.vars.items():
         if name not in story.used_vars:
-            found.append(Diagnostic("KG106", WARNING, f"variable '{name}' is declared but never "
-                                    "used", decl.span))
+            found.append(UNUSED_VARIABLE.at(decl.span, f"variable '{name}' is declared but "
+                                            "never used"))
         elif name not in read and name not in shown:
-            found.append(Diagnostic("KG106", WARNING, f"variable '{name}' is set but never read "
-                                    "by a condition, text or the notebook", decl.span))
+            found.append(UNUSED_VARIABLE.at(decl.span, f"variable '{name}' is set but never "
+                                            "read by a condition, text or the notebook"))
+    return found
+
+
+def _story_exprs(story: Story) -> list[Expr]:
+    out: list[Expr] = []
+    for scene in story.scenes.values():
+        out.extend(expr for expr, _ in scene_text_exprs(scene))
+        out.extend(effect.value for effect in scene.on_enter)
+        for choice in scene.choices:
+            if choice.condition is not None:
+                out.append(choice.condition)
+            out.extend(effect.value for effect in choice.effects)
+    return out
+
+
+def _zero_why(story: Story, divisor: tuple, constants: dict[str, object]) -> str | None:
+    """Why ``divisor`` can provably be 0, or None when it cannot be shown."""
+    value = fold(divisor, constants)  # type: ignore[arg-type]
+    if value is not UNKNOWN:
+        return "(it is always 0)" if value == 0 and not isinstance(value, str) else None
+    if divisor[0] != "v" or divisor[1] not in story.vars:
+        return None
+    decl = story.vars[divisor[1]]
+    if decl.initial == 0:
+        return "(it starts at 0)"
+    if decl.bounds is not None and decl.bounds.low is not None and decl.bounds.low <= 0 and (
+            decl.bounds.high is None or decl.bounds.high >= 0):
+        return f"(its min is {decl.bounds.low})"
+    return None
+
+
+def _zero_divisors(story: Story, constants: dict[str, object]) -> list[Diagnostic]:
+    found = []
+    seen: set[tuple[str, int, int]] = set()
+    for expr in _story_exprs(story):
+        for node in walk(expr.ir):
+            if node[0] != "b" or node[1] not in ("/", "//", "%"):
+                continue
+            why = _zero_why(story, node[3], constants)
+            span = span_at(expr.span, expr.source, node[3][-1])
+            if why is None or (span.file, span.line, span.col) in seen:
+                continue
+            seen.add((span.file, span.line, span.col))
+            found.append(DIVISOR_MAY_BE_ZERO.at(span, source=expr.source,
+                                                divisor=unparse(node[3]), why=why))
     return found
 
 
@@ -91,16 +145,8 @@ def _shown_vars(story: Story) -> set[str]:
 
 def _read_vars(story: Story) -> set[str]:
     names: set[str] = set()
-    for scene in story.scenes.values():
-        for expr, _ in scene_text_exprs(scene):
-            names |= variables_in(expr.ir)
-        for effect in scene.on_enter:
-            names |= variables_in(effect.value.ir)
-        for choice in scene.choices:
-            if choice.condition is not None:
-                names |= variables_in(choice.condition.ir)
-            for effect in choice.effects:
-                names |= variables_in(effect.value.ir)
+    for expr in _story_exprs(story):
+        names |= variables_in(expr.ir)
     return names
 
 
@@ -108,8 +154,7 @@ def check(root: str | Path) -> tuple[LoadResult, list[Diagnostic]]:
     """Load a story and lint it: every finding, loader's and linter's, sorted by place."""
     result = load_story(root)
     found = list(result.diagnostics)
-    if result.story is not None and not any(d.severity == ERROR and d.code < "KG100"
-                                            for d in found):
+    if result.story is not None and not any(is_load_error(d) for d in found):
         found += lint(result.story)
     found.sort(key=lambda d: (d.span.file, d.span.line, d.span.col, d.code))
     return result, found

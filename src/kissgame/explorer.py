@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .engine.build import scene_text_exprs
-from .engine.diagnostics import ERROR, WARNING, Diagnostic
+from .engine.diagnostics import (
+    CHOICE_NEVER_AVAILABLE,
+    DEAD_END_STATE,
+    ENDING_UNREACHABLE,
+    SCENE_NEVER_REACHED,
+    Diagnostic,
+)
 from .engine.expr import Expr, calls_in, variables_in
 from .engine.model import Story
 from .engine.runtime import available_choice_ids, choose, new_game, render_lines
@@ -71,21 +77,22 @@ class ExploreReport:
             if path is None:
                 how = "in any explored state" if self.exhaustive else \
                     f"in {self.states_explored} states and {self.random_runs} random runs"
-                out.append(Diagnostic("KG201", ERROR, f"ending '{eid}' is never reached {how}",
-                                      story.endings[eid].span))
+                out.append(ENDING_UNREACHABLE.at(story.endings[eid].span,
+                                                 f"ending '{eid}' is never reached {how}"))
         for scene_id, path in self.dead_ends:
-            out.append(Diagnostic("KG202", ERROR, f"dead end: no choice is available in "
-                                  f"'{scene_id}' after {' > '.join(path) or 'the start'}",
-                                  story.scenes[scene_id].span))
+            out.append(DEAD_END_STATE.at(story.scenes[scene_id].span, "dead end: no choice is "
+                                         f"available in '{scene_id}' after "
+                                         f"{' > '.join(path) or 'the start'}"))
         for scene_id in self.unreached_scenes:
-            out.append(Diagnostic("KG203", WARNING, f"scene '{scene_id}' is never reached in "
-                                  "play", story.scenes[scene_id].span))
+            out.append(SCENE_NEVER_REACHED.at(story.scenes[scene_id].span,
+                                              f"scene '{scene_id}' is never reached in play"))
         for scene_id, choice_id in self.untaken_choices:
             if scene_id in self.scenes_reached:
                 choice = story.scenes[scene_id].choice(choice_id)
                 assert choice is not None
-                out.append(Diagnostic("KG204", WARNING, f"choice '{choice_id}' in '{scene_id}'"
-                                      " is never available in play", choice.span))
+                out.append(CHOICE_NEVER_AVAILABLE.at(
+                    choice.span, f"choice '{choice_id}' in '{scene_id}' is never available in "
+                    "play"))
         return out
 
 

@@ -17,7 +17,20 @@ from typing import Any
 import yaml
 
 from .engine.build import LocDict, LocList, build_story
-from .engine.diagnostics import ERROR, Diagnostic, SourceSpan, StoryError, has_errors
+from .engine.diagnostics import (
+    DUPLICATE_KEY,
+    ERROR,
+    FILE_TOO_LARGE,
+    NO_MANIFEST,
+    UNSAFE_YAML,
+    WRONG_SHAPE,
+    YAML_SYNTAX,
+    Descriptor,
+    Diagnostic,
+    SourceSpan,
+    StoryError,
+    has_errors,
+)
 from .engine.model import Story
 
 try:
@@ -40,7 +53,7 @@ _constructor = yaml.constructor.SafeConstructor()
 
 
 class _YamlProblem(Exception):
-    def __init__(self, code: str, message: str, line: int, col: int):
+    def __init__(self, code: Descriptor, message: str, line: int, col: int):
         super().__init__(message)
         self.code, self.line, self.col = code, line, col
 
@@ -50,24 +63,24 @@ def _scalar(node: yaml.ScalarNode) -> Any:
     if tag == _STR:
         return node.value
     if tag not in _SCALAR_TAGS:
-        raise _YamlProblem("KG005", f"YAML tag '{tag}' is not allowed in a story",
+        raise _YamlProblem(UNSAFE_YAML, f"YAML tag '{tag}' is not allowed in a story",
                            node.start_mark.line, node.start_mark.column)
     return _constructor.construct_object(node, deep=False)
 
 
 def _to_data(node: yaml.Node, seen: set[int], depth: int = 0) -> Any:
     if depth > MAX_DEPTH:
-        raise _YamlProblem("KG005", f"nested more than {MAX_DEPTH} levels deep",
+        raise _YamlProblem(UNSAFE_YAML, f"nested more than {MAX_DEPTH} levels deep",
                            node.start_mark.line, node.start_mark.column)
     if isinstance(node, yaml.ScalarNode):
         return _scalar(node)
     if id(node) in seen:
-        raise _YamlProblem("KG005", "anchors and aliases (&, *) are not supported in stories",
+        raise _YamlProblem(UNSAFE_YAML, "anchors and aliases (&, *) are not supported in stories",
                            node.start_mark.line, node.start_mark.column)
     seen.add(id(node))
     if isinstance(node, yaml.SequenceNode):
         if node.tag != _SEQ:
-            raise _YamlProblem("KG005", f"YAML tag '{node.tag}' is not allowed in a story",
+            raise _YamlProblem(UNSAFE_YAML, f"YAML tag '{node.tag}' is not allowed in a story",
                                node.start_mark.line, node.start_mark.column)
         items = LocList(_to_data(child, seen, depth + 1) for child in node.value)
         items.line, items.col = node.start_mark.line + 1, node.start_mark.column + 1
@@ -76,7 +89,7 @@ def _to_data(node: yaml.Node, seen: set[int], depth: int = 0) -> Any:
         return items
     assert isinstance(node, yaml.MappingNode)
     if node.tag != _MAP:
-        raise _YamlProblem("KG005", f"YAML tag '{node.tag}' is not allowed in a story",
+        raise _YamlProblem(UNSAFE_YAML, f"YAML tag '{node.tag}' is not allowed in a story",
                            node.start_mark.line, node.start_mark.column)
     mapping = LocDict()
     mapping.line, mapping.col = node.start_mark.line + 1, node.start_mark.column + 1
@@ -88,10 +101,10 @@ def _to_data(node: yaml.Node, seen: set[int], depth: int = 0) -> Any:
         else:
             key = _to_data(key_node, seen, depth + 1)
         if not isinstance(key, str):
-            raise _YamlProblem("KG002", "mapping keys must be plain words",
+            raise _YamlProblem(WRONG_SHAPE, "mapping keys must be plain words",
                                key_node.start_mark.line, key_node.start_mark.column)
         if key in mapping:
-            raise _YamlProblem("KG006", f"key '{key}' appears twice in this mapping",
+            raise _YamlProblem(DUPLICATE_KEY, f"key '{key}' appears twice in this mapping",
                                key_node.start_mark.line, key_node.start_mark.column)
         mapping[key] = _to_data(value_node, seen, depth + 1)
         spans[key] = (value_node.start_mark.line + 1, value_node.start_mark.column + 1,
@@ -108,27 +121,28 @@ def _quoted(node: yaml.Node) -> int:
 def read_yaml(path: Path, display: str) -> tuple[Any, list[Diagnostic]]:
     """Parse one file into located plain data, or return None with a located error."""
 
-    def problem(code: str, message: str, line: int = 1, col: int = 1) -> tuple[None, list]:
-        return None, [Diagnostic(code, ERROR, message, SourceSpan(display, line, col))]
+    def problem(code: Descriptor, message: str, line: int = 1,
+                col: int = 1) -> tuple[None, list]:
+        return None, [code.at(SourceSpan(display, line, col), message)]
 
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            return problem("KG007", f"file is {size // (1024 * 1024)} MB; story files may be "
-                           f"at most {MAX_FILE_BYTES // (1024 * 1024)} MB")
+            return problem(FILE_TOO_LARGE, f"file is {size // (1024 * 1024)} MB; story files "
+                           f"may be at most {MAX_FILE_BYTES // (1024 * 1024)} MB")
         raw = path.read_bytes()
     except OSError as exc:
-        return problem("KG001", f"cannot read file: {exc.strerror or exc}")
+        return problem(YAML_SYNTAX, f"cannot read file: {exc.strerror or exc}")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        return problem("KG001", "file is not UTF-8 text (binary data?)", line, col)
+        return problem(YAML_SYNTAX, "file is not UTF-8 text (binary data?)", line, col)
     try:
         node = yaml.compose(text, Loader=YamlLoader)
         if node is None:
-            return problem("KG002", "file is empty")
+            return problem(WRONG_SHAPE, "file is empty")
         return _to_data(node, set()), []
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -136,15 +150,15 @@ def read_yaml(path: Path, display: str) -> tuple[Any, list[Diagnostic]]:
         if "\t" in message or "tab" in message.lower():
             message += " (indent with spaces, not tabs)"
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        return problem("KG001", f"YAML syntax error: {message}", line, col)
+        return problem(YAML_SYNTAX, f"YAML syntax error: {message}", line, col)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        return problem("KG001", f"YAML error: {exc}", line, col)
+        return problem(YAML_SYNTAX, f"YAML error: {exc}", line, col)
     except _YamlProblem as exc:
         return problem(exc.code, str(exc), exc.line + 1, exc.col + 1)
     except RecursionError:
-        return problem("KG005", f"nested more than {MAX_DEPTH} levels deep")
+        return problem(UNSAFE_YAML, f"nested more than {MAX_DEPTH} levels deep")
 
 
 def story_files(root: Path) -> list[Path]:
@@ -198,11 +212,11 @@ def _load_story(root: Path) -> LoadResult:
     manifest_path = root / MANIFEST
     if not root.is_dir():
         span = SourceSpan(_display(root))
-        return LoadResult(None, [Diagnostic("KG008", ERROR, "not a story folder", span)])
+        return LoadResult(None, [NO_MANIFEST.at(span, "not a story folder")])
     if not manifest_path.is_file():
         span = SourceSpan(_display(manifest_path))
-        return LoadResult(None, [Diagnostic(
-            "KG008", ERROR, f"no {MANIFEST} here: a story folder needs a manifest", span)])
+        return LoadResult(None, [NO_MANIFEST.at(
+            span, f"no {MANIFEST} here: a story folder needs a manifest")])
     diagnostics: list[Diagnostic] = []
     manifest, found = read_yaml(manifest_path, _display(manifest_path))
     diagnostics += found

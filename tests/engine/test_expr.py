@@ -115,4 +115,4 @@ def test_runtime_errors_are_located():
     expr = Expr("1 / x", parse_expression_ir("1 / x"), SourceSpan("s.yaml", 7, 3))
     with pytest.raises(StoryRuntimeError) as info:
         expr.evaluate(EvalContext({"x": 0}, {}, 0, 0))
-    assert "s.yaml:7:3" in str(info.value)
+    assert "s.yaml:7:7" in str(info.value)  # at the divisor

@@ -12,7 +12,28 @@ import dataclasses
 import re
 from typing import Any
 
-from .diagnostics import ERROR, Diagnostic, SourceSpan
+from .diagnostics import (
+    BAD_SCENE_ID,
+    BAD_VAR_NAME,
+    DUPLICATE_CHOICE,
+    DUPLICATE_SCENE,
+    DUPLICATE_VAR,
+    ENDING_WITH_CHOICES,
+    MISSING_FIELD,
+    MISSING_START,
+    OVER_LIMIT,
+    STORY_FORMAT,
+    UNDECLARED_ENDING,
+    UNKNOWN_EPISODE,
+    UNKNOWN_FIELD,
+    UNKNOWN_SPEAKER,
+    UNKNOWN_TARGET,
+    UNKNOWN_VARIABLE,
+    WRONG_SHAPE,
+    Descriptor,
+    Diagnostic,
+    SourceSpan,
+)
 from .expr import (
     ANY,
     Assign,
@@ -20,6 +41,7 @@ from .expr import (
     Expr,
     ParseFailure,
     TypeChecker,
+    over_limit,
     parse_effects_ir,
     parse_expression_ir,
     span_at,
@@ -104,23 +126,23 @@ class _Builder:
             return self.here(file, container)
         return SourceSpan(file, mark[0], mark[1] + mark[2])
 
-    def error(self, code: str, message: str, span: SourceSpan) -> None:
-        self.diagnostics.append(Diagnostic(code, ERROR, message, span))
+    def error(self, descriptor: Descriptor, message: str, span: SourceSpan) -> None:
+        self.diagnostics.append(descriptor.at(span, message))
 
     def mapping(self, value: Any, file: str, span: SourceSpan, what: str,
                 fields: set[str] | None = None, required: tuple[str, ...] = ()) -> dict | None:
         if not isinstance(value, dict):
-            self.error("KG002", f"{what} must be a mapping, not {_kind(value)}", span)
+            self.error(WRONG_SHAPE, f"{what} must be a mapping, not {_kind(value)}", span)
             return None
         if fields is not None:
             for key in value:
                 if key not in fields:
                     hint = suggest(str(key), fields)
-                    self.error("KG003", f"unknown field '{key}' in {what}{hint}",
+                    self.error(UNKNOWN_FIELD, f"unknown field '{key}' in {what}{hint}",
                                self.key_span(file, value, key))
         for key in required:
             if key not in value:
-                self.error("KG004", f"{what} needs a '{key}' field", span)
+                self.error(MISSING_FIELD, f"{what} needs a '{key}' field", span)
         return value
 
     def key_span(self, file: str, mapping: Any, key: Any) -> SourceSpan:
@@ -133,13 +155,13 @@ class _Builder:
         if value is None and default is None and key not in mapping:
             return None
         if isinstance(value, bool) or value is None:
-            self.error("KG002", f"'{key}' of {what} must be text, not {_kind(value)}",
+            self.error(WRONG_SHAPE, f"'{key}' of {what} must be text, not {_kind(value)}",
                        self.here(file, mapping, key))
             return default
         if isinstance(value, int | float):
             return str(value)
         if not isinstance(value, str):
-            self.error("KG002", f"'{key}' of {what} must be text, not {_kind(value)}",
+            self.error(WRONG_SHAPE, f"'{key}' of {what} must be text, not {_kind(value)}",
                        self.here(file, mapping, key))
             return default
         return value
@@ -149,7 +171,7 @@ class _Builder:
         if value is None:
             return ()
         if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
-            self.error("KG002", f"'{key}' of {what} must be a list of words",
+            self.error(WRONG_SHAPE, f"'{key}' of {what} must be a list of words",
                        self.here(file, mapping, key))
             return ()
         return tuple(value)
@@ -160,13 +182,15 @@ class _Builder:
         if isinstance(source, bool):
             source = "true" if source else "false"
         if not isinstance(source, str | int | float):
-            self.error("KG002", f"{what} must be an expression in text, not {_kind(source)}", span)
+            self.error(WRONG_SHAPE,
+                       f"{what} must be an expression in text, not {_kind(source)}", span)
             return None
         source = str(source)
         try:
             ir = parse_expression_ir(source, f"{span.file}:{span.line}:{span.col}")
         except ParseFailure as exc:
-            self.error("KG010", f"in {what}: {exc.args[0]}", span_at(span, source, exc.offset))
+            self.error(exc.descriptor, f"in {what}: {exc.args[0]}",
+                       span_at(span, source, exc.offset))
             return None
         return Expr(source, ir, span)
 
@@ -178,19 +202,19 @@ class _Builder:
         elif isinstance(value, list):
             for i, item in enumerate(value):
                 if not isinstance(item, str):
-                    self.error("KG002", f"each effect in {what} must be text like 'x += 1'",
+                    self.error(WRONG_SHAPE, f"each effect in {what} must be text like 'x += 1'",
                                self.here(file, value, i))
                     continue
                 items.append((item, self.text_span(file, value, i)))
         else:
-            self.error("KG002", f"{what} must be text like 'x += 1' or a list of such",
+            self.error(WRONG_SHAPE, f"{what} must be text like 'x += 1' or a list of such",
                        self.here(file, container, key))
         out = []
         for source, span in items:
             try:
                 parsed = parse_effects_ir(source, f"{span.file}:{span.line}:{span.col}")
             except ParseFailure as exc:
-                self.error("KG010", f"in {what}: {exc.args[0]}",
+                self.error(exc.descriptor, f"in {what}: {exc.args[0]}",
                            span_at(span, source, exc.offset))
                 continue
             for name, op, ir, off in parsed:
@@ -200,12 +224,12 @@ class _Builder:
 
     def template(self, value: Any, span: SourceSpan, what: str) -> tuple:
         if isinstance(value, bool) or value is None:
-            self.error("KG002", f"{what} must be text, not {_kind(value)}", span)
+            self.error(WRONG_SHAPE, f"{what} must be text, not {_kind(value)}", span)
             return ("",)
         if isinstance(value, int | float):
             value = str(value)
         if not isinstance(value, str):
-            self.error("KG002", f"{what} must be text, not {_kind(value)}", span)
+            self.error(WRONG_SHAPE, f"{what} must be text, not {_kind(value)}", span)
             return ("",)
         return parse_template(value, span, self.diagnostics)
 
@@ -237,7 +261,7 @@ def build_story(manifest: Any, files: list[tuple[str, Any]], manifest_file: str 
         return None, b.diagnostics
     fmt = m.get("format")
     if "format" in m and fmt != FORMAT_VERSION:
-        b.error("KG009", f"format {fmt!r} is not supported; this kissgame reads format "
+        b.error(STORY_FORMAT, f"format {fmt!r} is not supported; this kissgame reads format "
                 f"{FORMAT_VERSION}", b.here(manifest_file, m, "format"))
 
     vars: dict[str, VarDecl] = {}
@@ -261,7 +285,7 @@ def build_story(manifest: Any, files: list[tuple[str, Any]], manifest_file: str 
         if raw_scenes is None:
             continue
         if not isinstance(raw_scenes, list):
-            b.error("KG002", "'scenes' must be a list of scenes", b.here(file, f, "scenes"))
+            b.error(WRONG_SHAPE, "'scenes' must be a list of scenes", b.here(file, f, "scenes"))
             continue
         for i, raw in enumerate(raw_scenes):
             scene = _scene(b, raw, file, b.here(file, raw_scenes, i), file_episode, characters)
@@ -269,7 +293,8 @@ def build_story(manifest: Any, files: list[tuple[str, Any]], manifest_file: str 
                 continue
             if scene.id in scenes:
                 first = scenes[scene.id].span
-                b.error("KG101", f"scene id '{scene.id}' is already used at {first}", scene.span)
+                b.error(DUPLICATE_SCENE,
+                        f"scene id '{scene.id}' is already used at {first}", scene.span)
                 continue
             scenes[scene.id] = scene
 
@@ -302,14 +327,15 @@ def _declare_vars(b: _Builder, raw: Any, file: str, parent: Any, key: str,
     if raw is None:
         return
     if not isinstance(raw, dict):
-        b.error("KG002", "'vars' must map variable names to initial values",
+        b.error(WRONG_SHAPE, "'vars' must map variable names to initial values",
                 b.here(file, parent, key))
         return
     for name, value in raw.items():
         full = f"{prefix}{name}"
         span = b.here(file, raw, name)
         if not isinstance(name, str) or not VAR_PATTERN.match(full) or name in RESERVED_WORDS:
-            b.error("KG013", f"'{full}' is not a valid variable name (letters, digits, _)", span)
+            b.error(BAD_VAR_NAME,
+                    f"'{full}' is not a valid variable name (letters, digits, _)", span)
             continue
         bounds = None
         if isinstance(value, dict) and "value" in value and set(value) <= BOUNDED_VAR_FIELDS:
@@ -317,27 +343,32 @@ def _declare_vars(b: _Builder, raw: Any, file: str, parent: Any, key: str,
             for label, bound in (("min", low), ("max", high)):
                 if bound is not None and (isinstance(bound, bool) or
                                           not isinstance(bound, int | float)):
-                    b.error("KG002", f"'{label}' of '{full}' must be a number",
+                    b.error(WRONG_SHAPE, f"'{label}' of '{full}' must be a number",
                             b.here(file, value, label))
             bounds = Bounds(low if isinstance(low, int | float) else None,
                             high if isinstance(high, int | float) else None)
             value = value["value"]
             if value_type(value) != "number":
-                b.error("KG002", f"'{full}' has min/max, so its value must be a number", span)
+                b.error(WRONG_SHAPE, f"'{full}' has min/max, so its value must be a number", span)
                 continue
             if (bounds.low is not None and value < bounds.low) or (
                     bounds.high is not None and value > bounds.high):
-                b.error("KG002", f"initial value of '{full}' is outside its min/max", span)
+                b.error(WRONG_SHAPE, f"initial value of '{full}' is outside its min/max", span)
         elif isinstance(value, dict):
             _declare_vars(b, value, file, raw, name, out, f"{full}.")
             continue
         vtype = value_type(value)
+        problem = over_limit(value)
+        if problem is not None:
+            b.error(OVER_LIMIT, f"'{full}' starts beyond the limits: {problem}", span)
+            continue
         if vtype == ANY:
-            b.error("KG002", f"'{full}' must start as a number, true/false or text, "
+            b.error(WRONG_SHAPE, f"'{full}' must start as a number, true/false or text, "
                     f"not {_kind(value)}", span)
             continue
         if full in out:
-            b.error("KG117", f"variable '{full}' is already declared at {out[full].span}", span)
+            b.error(DUPLICATE_VAR,
+                    f"variable '{full}' is already declared at {out[full].span}", span)
             continue
         out[full] = VarDecl(full, value, vtype, bounds, span)
 
@@ -349,7 +380,7 @@ def _section(b: _Builder, m: dict, key: str, file: str,
     if raw is None:
         return []
     if not isinstance(raw, dict):
-        b.error("KG002", f"'{key}' must map ids to {shape}", b.here(file, m, key))
+        b.error(WRONG_SHAPE, f"'{key}' must map ids to {shape}", b.here(file, m, key))
         return []
     return [(str(k), v, b.here(file, raw, k)) for k, v in raw.items()]
 
@@ -398,7 +429,7 @@ def _meters(b: _Builder, m: dict, key: str, file: str) -> tuple[Meter, ...]:
             continue
         high = e.get("max", 10)
         if isinstance(high, bool) or not isinstance(high, int | float):
-            b.error("KG002", "'max' must be a number", b.here(file, e, "max"))
+            b.error(WRONG_SHAPE, "'max' must be a number", b.here(file, e, "max"))
             high = 10
         out.append(Meter(mid, b.string(e, "label", file, key) or mid,
                          b.string(e, "var", file, key) or "", high, b.here(file, e, "var")))
@@ -413,7 +444,7 @@ def _scene(b: _Builder, raw: Any, file: str, span: SourceSpan, file_episode: str
     sid = b.string(s, "id", file, "a scene") or ""
     span = b.here(file, s, "id")
     if not ID_PATTERN.match(sid):
-        b.error("KG014", f"scene id '{sid}' must be letters, digits and _", span)
+        b.error(BAD_SCENE_ID, f"scene id '{sid}' must be letters, digits and _", span)
     text: tuple[Block, ...] = ()
     if "text" in s:
         text = _blocks(b, s["text"], file, s, "text", characters)
@@ -424,7 +455,7 @@ def _scene(b: _Builder, raw: Any, file: str, span: SourceSpan, file_episode: str
     raw_choices = s.get("choices")
     if raw_choices is not None:
         if not isinstance(raw_choices, list):
-            b.error("KG002", "'choices' must be a list", b.here(file, s, "choices"))
+            b.error(WRONG_SHAPE, "'choices' must be a list", b.here(file, s, "choices"))
         else:
             for i, rc in enumerate(raw_choices):
                 choice = _choice(b, rc, file, b.here(file, raw_choices, i), sid)
@@ -436,7 +467,8 @@ def _scene(b: _Builder, raw: Any, file: str, span: SourceSpan, file_episode: str
     seen: dict[str, Choice] = {}
     for choice in choices:
         if choice.id in seen:
-            b.error("KG111", f"two choices in '{sid}' have the id '{choice.id}'; give them "
+            b.error(DUPLICATE_CHOICE,
+                    f"two choices in '{sid}' have the id '{choice.id}'; give them "
                     "different 'id' fields", choice.span)
         seen[choice.id] = choice
     ending = b.string(s, "ending", file, "a scene", default=None) if "ending" in s else None
@@ -466,14 +498,14 @@ def _choice(b: _Builder, raw: Any, file: str, span: SourceSpan, sid: str) -> Cho
                                  f"'{sid}/{cid}'")
     locked = b.string(c, "locked", file, "a choice", default=None) if "locked" in c else None
     if locked is not None and "if" not in c:
-        b.error("KG004", "'locked' explains a condition, so this choice needs an 'if'",
+        b.error(MISSING_FIELD, "'locked' explains a condition, so this choice needs an 'if'",
                 b.here(file, c, "locked"))
     effects: tuple[Assign, ...] = ()
     if "do" in c:
         effects = b.effects(c["do"], file, c, "do", f"the effects of '{sid}/{cid}'")
     once = c.get("once", False)
     if not isinstance(once, bool):
-        b.error("KG002", "'once' must be true or false", b.here(file, c, "once"))
+        b.error(WRONG_SHAPE, "'once' must be true or false", b.here(file, c, "once"))
         once = False
     label = b.template(c.get("label", ""), b.text_span(file, c, "label"), "a choice label")
     return Choice(cid, label, target, where, condition, locked, effects, once,
@@ -486,7 +518,7 @@ def _blocks(b: _Builder, raw: Any, file: str, parent: Any, key: Any,
         span = b.text_span(file, parent, key)
         return (Narration(b.template(raw, span, "text"), span),)
     if not isinstance(raw, list):
-        b.error("KG002", f"text must be a string or a list of paragraphs, not {_kind(raw)}",
+        b.error(WRONG_SHAPE, f"text must be a string or a list of paragraphs, not {_kind(raw)}",
                 b.here(file, parent, key))
         return ()
     out: list[Block] = []
@@ -497,7 +529,7 @@ def _blocks(b: _Builder, raw: Any, file: str, parent: Any, key: Any,
         elif isinstance(item, dict) and "if" in item:
             extra = set(item) - {"if", "then", "else"}
             if extra:
-                b.error("KG003", f"a conditional block takes if/then/else, not "
+                b.error(UNKNOWN_FIELD, f"a conditional block takes if/then/else, not "
                         f"'{sorted(extra)[0]}'", span)
             cond = b.expression(item["if"], b.text_span(file, item, "if"), "a text condition")
             then = _blocks(b, item.get("then", []), file, item, "then", characters)
@@ -509,13 +541,13 @@ def _blocks(b: _Builder, raw: Any, file: str, parent: Any, key: Any,
             line_span = b.text_span(file, item, speaker)
             if speaker not in characters:
                 hint = suggest(str(speaker), characters)
-                b.error("KG011", f"unknown speaker '{speaker}'{hint}; declare it under "
+                b.error(UNKNOWN_SPEAKER, f"unknown speaker '{speaker}'{hint}; declare it under "
                         "'characters', or quote the paragraph if it is narration with ': '",
                         b.here(file, raw, i))
             out.append(Dialogue(str(speaker), b.template(line, line_span, "dialogue"),
                                 line_span))
         else:
-            b.error("KG002", "a text block is a paragraph, a {speaker: line} or an "
+            b.error(WRONG_SHAPE, "a text block is a paragraph, a {speaker: line} or an "
                     "{if, then, else}", span)
     return tuple(out)
 
@@ -524,26 +556,27 @@ def _resolve(b: _Builder, story: Story, m: dict, manifest_file: str) -> set[str]
     """Check every reference by name: scenes, endings, episodes, variables, types."""
     scenes = story.scenes
     if story.start and story.start not in scenes:
-        b.error("KG116", f"start scene '{story.start}' does not exist"
+        b.error(MISSING_START, f"start scene '{story.start}' does not exist"
                 f"{suggest(story.start, scenes)}", b.here(manifest_file, m, "start"))
     checker = TypeChecker({n: d.type for n, d in story.vars.items()}, scenes)
     for meter in (*story.ships, *story.meters, *story.clues):
         decl = story.vars.get(meter.var)
         if decl is None:
-            b.error("KG104", f"notebook entry '{meter.id}' shows unknown variable "
+            b.error(UNKNOWN_VARIABLE, f"notebook entry '{meter.id}' shows unknown variable "
                     f"'{meter.var}'{suggest(meter.var, story.vars)}", meter.span)
         else:
             checker.used.add(meter.var)
     for scene in scenes.values():
         if scene.episode and story.episodes and scene.episode not in story.episodes:
-            b.error("KG118", f"scene '{scene.id}' names unknown episode '{scene.episode}'"
+            b.error(UNKNOWN_EPISODE, f"scene '{scene.id}' names unknown episode '{scene.episode}'"
                     f"{suggest(scene.episode, story.episodes)}", scene.span)
         if scene.ending is not None:
             if scene.ending not in story.endings:
-                b.error("KG113", f"scene '{scene.id}' ends the story with undeclared ending "
+                b.error(UNDECLARED_ENDING,
+                        f"scene '{scene.id}' ends the story with undeclared ending "
                         f"'{scene.ending}'{suggest(scene.ending, story.endings)}", scene.span)
             if scene.choices:
-                b.error("KG114", f"ending scene '{scene.id}' must not have choices",
+                b.error(ENDING_WITH_CHOICES, f"ending scene '{scene.id}' must not have choices",
                         scene.choices[0].span)
         for effect in scene.on_enter:
             checker.check_assign(effect)
@@ -554,7 +587,8 @@ def _resolve(b: _Builder, story: Story, m: dict, manifest_file: str) -> set[str]
                 checker.infer(expr.ir, expr)
         for choice in scene.choices:
             if choice.target not in scenes:
-                b.error("KG102", f"choice '{choice.id}' in '{scene.id}' goes to unknown scene "
+                b.error(UNKNOWN_TARGET,
+                        f"choice '{choice.id}' in '{scene.id}' goes to unknown scene "
                         f"'{choice.target}'{suggest(choice.target, scenes)}", choice.span)
             if choice.condition is not None:
                 checker.check_condition(choice.condition)

@@ -27,10 +27,33 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
-from .diagnostics import ERROR, Diagnostic, SourceSpan, StoryRuntimeError
+from .diagnostics import (
+    ASSIGN_UNDECLARED,
+    BAD_EXPRESSION,
+    DIVISION_BY_ZERO,
+    MISSING_VARIABLE,
+    NUMBER_TOO_LARGE,
+    OVER_LIMIT,
+    TEXT_TOO_LONG,
+    TYPE_MISMATCH,
+    UNKNOWN_VARIABLE,
+    VISITS_UNKNOWN_SCENE,
+    WRONG_ARITY,
+    WRONG_TYPE,
+    Descriptor,
+    Diagnostic,
+    SourceSpan,
+    StoryRuntimeError,
+)
 
 Value = int | float | bool | str
 MAX_SOURCE = 4000
+MAX_INT = 2**53
+"""Numbers stay within ±MAX_INT: exact in a float, and small enough to never be slow."""
+MAX_TEXT = 8192
+"""The longest text a value may hold, in characters."""
+MAX_DEPTH = 100
+"""How deeply an expression may nest (each operator, call and operand is a level)."""
 
 NUMBER, BOOL, STRING, ANY = "number", "bool", "string", "any"
 
@@ -103,9 +126,21 @@ def roll(seed: int, turn: int, site: int) -> float:
 
 
 class ParseFailure(Exception):
-    def __init__(self, message: str, offset: int):
+    def __init__(self, message: str, offset: int, descriptor: Descriptor = BAD_EXPRESSION):
         super().__init__(message)
         self.offset = offset
+        self.descriptor = descriptor
+
+
+def over_limit(value: object) -> str | None:
+    """Why a literal value is beyond the limits on numbers and text, or None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float) and not -MAX_INT <= value <= MAX_INT:
+        return f"numbers must be within ±{MAX_INT} (2**53)"
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        return f"text values may be at most {MAX_TEXT} characters"
+    return None
 
 
 def _offset(source: str, node: ast.AST) -> int:
@@ -124,6 +159,7 @@ class _Converter:
     def __init__(self, source: str, site_base: str):
         self.source = source
         self.site_base = site_base
+        self.depth = 0
 
     def fail(self, message: str, node: ast.AST) -> ParseFailure:
         return ParseFailure(message, _offset(self.source, node))
@@ -142,10 +178,23 @@ class _Converter:
         return name
 
     def convert(self, node: ast.AST) -> tuple:
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise ParseFailure(f"expression nested more than {MAX_DEPTH} levels deep",
+                                   _offset(self.source, node), OVER_LIMIT)
+            return self._convert(node)
+        finally:
+            self.depth -= 1
+
+    def _convert(self, node: ast.AST) -> tuple:
         off = _offset(self.source, node)
         if isinstance(node, ast.Constant):
             v = node.value
             if isinstance(v, bool | int | float | str) and not isinstance(v, complex):
+                problem = over_limit(v)
+                if problem is not None:
+                    raise ParseFailure(problem, off, OVER_LIMIT)
                 return ("c", v, off)
             raise self.fail(f"{type(v).__name__} values are not allowed", node)
         if isinstance(node, ast.Name | ast.Attribute):
@@ -198,7 +247,7 @@ class _Converter:
 
 def _parse(source: str, mode: str) -> ast.AST:
     if len(source) > MAX_SOURCE:
-        raise ParseFailure(f"expression longer than {MAX_SOURCE} characters", 0)
+        raise ParseFailure(f"expression longer than {MAX_SOURCE} characters", 0, OVER_LIMIT)
     if "\x00" in source:
         raise ParseFailure("expression contains a NUL character", source.index("\x00"))
     try:
@@ -209,7 +258,7 @@ def _parse(source: str, mode: str) -> ast.AST:
         offset = before + max((exc.offset or 1) - 1, 0)
         raise ParseFailure(f"syntax error: {exc.msg}", offset) from None
     except (RecursionError, MemoryError, ValueError):
-        raise ParseFailure("expression is too deeply nested", 0) from None
+        raise ParseFailure("expression is too deeply nested", 0, OVER_LIMIT) from None
 
 
 _IR_MEMO: dict[tuple[str, str], tuple] = {}
@@ -235,7 +284,7 @@ def _parse_expression_ir(source: str, site_base: str) -> tuple:
     try:
         return _Converter(source, site_base).convert(tree.body)
     except RecursionError:
-        raise ParseFailure("expression is too deeply nested", 0) from None
+        raise ParseFailure("expression is too deeply nested", 0, OVER_LIMIT) from None
 
 
 _EFFECTS_MEMO: dict[tuple[str, str], list] = {}
@@ -269,7 +318,7 @@ def _parse_effects_ir(source: str, site_base: str) -> list[tuple[str, str, tuple
         try:
             out.append((name, op, conv.convert(value), off))
         except RecursionError:
-            raise ParseFailure("expression is too deeply nested", off) from None
+            raise ParseFailure("expression is too deeply nested", off, OVER_LIMIT) from None
     if not out:
         raise ParseFailure("empty effect", 0)
     return out
@@ -318,10 +367,14 @@ class Expr:
             return fn(ctx)
         except StoryRuntimeError:
             raise
-        except (ArithmeticError, TypeError, ValueError, KeyError) as exc:
-            raise StoryRuntimeError(
-                f"evaluating '{self.source}' failed: {exc.__class__.__name__}: {exc}", self.span
-            ) from None
+        except (ArithmeticError, TypeError, ValueError, KeyError, RecursionError) as exc:
+            # values of an unexpected type from a loaded state: the checker rules out the rest
+            raise self.failure(WRONG_TYPE, 0, detail=f"{type(exc).__name__}: {exc}") from None
+
+    def failure(self, descriptor: Descriptor, off: int, **fields: object) -> StoryRuntimeError:
+        """A runtime error located at character ``off`` of this expression."""
+        fields.setdefault("source", self.source)
+        return StoryRuntimeError(descriptor.at(span_at(self.span, self.source, off), **fields))
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,20 +408,55 @@ class Assign:
     def __repr__(self) -> str:
         return f"Assign({self.source!r})"
 
-    def apply(self, vars: dict[str, Value], ctx: EvalContext, bounds: Bounds | None) -> None:
+    def apply(self, vars: dict[str, Value], ctx: EvalContext, bounds: Bounds | None,
+              vtype: str | None = None) -> None:
         new = self.value.evaluate(ctx)
         if self.op != "=":
-            old = vars[self.name]
+            try:
+                old = vars[self.name]
+            except KeyError:
+                raise self._failure(MISSING_VARIABLE, name=self.name) from None
+            if self.op == "*=" and (isinstance(old, str) or isinstance(new, str)):
+                raise self._failure(WRONG_TYPE, detail=f"'*=' needs numbers, got {old!r} and "
+                                    f"{new!r}")
             try:
                 new = _PY_BIN[self.op[0]](old, new)
-            except TypeError as exc:
-                raise StoryRuntimeError(f"'{self.source}' failed: {exc}", self.span) from None
+            except TypeError:
+                raise self._failure(WRONG_TYPE, detail=f"'{self.op}' cannot combine {old!r} "
+                                    f"with {new!r}") from None
+            new = _bounded(new, self._failure)
+        if vtype is not None and value_type(new) != vtype:
+            raise self._failure(WRONG_TYPE, detail=f"'{self.name}' holds a {vtype}, not "
+                                f"{new!r}")
         if bounds is not None and isinstance(new, int | float) and not isinstance(new, bool):
             if bounds.low is not None and new < bounds.low:
                 new = type(new)(bounds.low)
             elif bounds.high is not None and new > bounds.high:
                 new = type(new)(bounds.high)
         vars[self.name] = new
+
+    def _failure(self, descriptor: Descriptor, **fields: object) -> StoryRuntimeError:
+        fields.setdefault("source", self.source)
+        return StoryRuntimeError(descriptor.at(self.span, **fields))
+
+
+def _bounded(value: Any, failure: Callable[..., StoryRuntimeError]) -> Any:
+    """``value`` if it is within the limits on numbers and text; raises otherwise."""
+    if type(value) is int:
+        if -MAX_INT <= value <= MAX_INT:
+            return value
+        raise failure(NUMBER_TOO_LARGE, detail="the result is too large")
+    if type(value) is float:
+        if -MAX_INT <= value <= MAX_INT:
+            return value
+        detail = "the result is not a number" if value != value else "the result is too large"
+        raise failure(NUMBER_TOO_LARGE, detail=detail)
+    if type(value) is str and len(value) > MAX_TEXT:
+        raise failure(TEXT_TOO_LONG, limit=MAX_TEXT)
+    return value
+
+
+_DIVIDES = frozenset({"/", "//", "%"})
 
 
 def _compile(node: tuple, expr: Expr) -> Callable[[EvalContext], Any]:
@@ -383,7 +471,7 @@ def _compile(node: tuple, expr: Expr) -> Callable[[EvalContext], Any]:
             try:
                 return ctx.vars[name]
             except KeyError:
-                raise StoryRuntimeError(f"unknown variable '{name}'", expr.span, "KG104") from None
+                raise expr.failure(MISSING_VARIABLE, node[-1], name=name) from None
 
         return var
     if kind == "u":
@@ -394,8 +482,7 @@ def _compile(node: tuple, expr: Expr) -> Callable[[EvalContext], Any]:
             return lambda ctx: -inner(ctx)
         return inner
     if kind == "b":
-        fn, left, right = _PY_BIN[node[1]], _compile(node[2], expr), _compile(node[3], expr)
-        return lambda ctx: fn(left(ctx), right(ctx))
+        return _compile_binop(node, expr)
     if kind == "and":
         parts = [_compile(n, expr) for n in node[1]]
         if len(parts) == 2:
@@ -426,16 +513,32 @@ def _compile(node: tuple, expr: Expr) -> Callable[[EvalContext], Any]:
     if kind == "cmp":
         ops = [_PY_CMP[op] for op in node[1]]
         operands = [_compile(n, expr) for n in node[2]]
+        off = node[-1]
+
+        def mismatch(left: Any, right: Any) -> StoryRuntimeError:
+            return expr.failure(WRONG_TYPE, off, detail=f"cannot compare {left!r} with {right!r}")
+
         if len(ops) == 1:
             fn, a, b = ops[0], operands[0], operands[1]
-            return lambda ctx: fn(a(ctx), b(ctx))
+
+            def compare(ctx: EvalContext) -> bool:
+                left, right = a(ctx), b(ctx)
+                try:
+                    return fn(left, right)
+                except TypeError:
+                    raise mismatch(left, right) from None
+
+            return compare
 
         def chain(ctx: EvalContext) -> bool:
             left = operands[0](ctx)
             for fn, operand in zip(ops, operands[1:], strict=True):
                 right = operand(ctx)
-                if not fn(left, right):
-                    return False
+                try:
+                    if not fn(left, right):
+                        return False
+                except TypeError:
+                    raise mismatch(left, right) from None
                 left = right
             return True
 
@@ -443,6 +546,29 @@ def _compile(node: tuple, expr: Expr) -> Callable[[EvalContext], Any]:
     if kind == "f":
         return _compile_call(node, expr)
     raise AssertionError(f"unknown IR node {kind}")
+
+
+def _compile_binop(node: tuple, expr: Expr) -> Callable[[EvalContext], Any]:
+    op, off = node[1], node[-1]
+    fn, left, right = _PY_BIN[op], _compile(node[2], expr), _compile(node[3], expr)
+    divides, repeats = op in _DIVIDES, op == "*"
+
+    def failure(descriptor: Descriptor, **fields: object) -> StoryRuntimeError:
+        return expr.failure(descriptor, off, **fields)
+
+    def binop(ctx: EvalContext) -> Any:
+        a, b = left(ctx), right(ctx)
+        if divides and not isinstance(b, str) and b == 0:
+            raise expr.failure(DIVISION_BY_ZERO, node[3][-1], divisor=unparse(node[3]))
+        if repeats and (isinstance(a, str) or isinstance(b, str)):
+            raise failure(WRONG_TYPE, detail=f"'*' needs numbers, got {a!r} and {b!r}")
+        try:
+            result = fn(a, b)
+        except TypeError:
+            raise failure(WRONG_TYPE, detail=f"'{op}' cannot combine {a!r} with {b!r}") from None
+        return _bounded(result, failure)
+
+    return binop
 
 
 def _compile_call(node: tuple, expr: Expr) -> Callable[[EvalContext], Any]:
@@ -493,9 +619,8 @@ class TypeChecker:
         self.used: set[str] = set()
         self.diagnostics: list[Diagnostic] = []
 
-    def _report(self, code: str, message: str, expr: Expr, off: int) -> None:
-        span = span_at(expr.span, expr.source, off)
-        self.diagnostics.append(Diagnostic(code, ERROR, message, span))
+    def _report(self, descriptor: Descriptor, message: str, expr: Expr, off: int) -> None:
+        self.diagnostics.append(descriptor.at(span_at(expr.span, expr.source, off), message))
 
     def infer(self, node: tuple, expr: Expr) -> str:
         kind, off = node[0], node[-1]
@@ -506,7 +631,7 @@ class TypeChecker:
             vtype = self.var_types.get(name)
             if vtype is None:
                 hint = suggest(name, self.var_types)
-                self._report("KG104", f"unknown variable '{name}'{hint}", expr, off)
+                self._report(UNKNOWN_VARIABLE, f"unknown variable '{name}'{hint}", expr, off)
                 return ANY
             self.used.add(name)
             return vtype
@@ -519,7 +644,7 @@ class TypeChecker:
             left, right = self.infer(node[2], expr), self.infer(node[3], expr)
             if node[1] == "+" and STRING in (left, right):
                 if {left, right} - {STRING, ANY}:
-                    self._report("KG109", f"cannot add a {left} and a {right}", expr, off)
+                    self._report(TYPE_MISMATCH, f"cannot add a {left} and a {right}", expr, off)
                 return STRING
             for side in (left, right):
                 self._expect(side, NUMBER, f"'{node[1]}' needs numbers, got a {side}", expr, off)
@@ -536,9 +661,9 @@ class TypeChecker:
                 if ANY in (a, b):
                     continue
                 if a != b:
-                    self._report("KG109", f"cannot compare a {a} with a {b}", expr, off)
+                    self._report(TYPE_MISMATCH, f"cannot compare a {a} with a {b}", expr, off)
                 elif op not in ("==", "!=") and a == BOOL:
-                    self._report("KG109", f"'{op}' cannot order true/false values", expr, off)
+                    self._report(TYPE_MISMATCH, f"'{op}' cannot order true/false values", expr, off)
             return BOOL
         if kind == "f":
             return self._infer_call(node, expr)
@@ -549,7 +674,8 @@ class TypeChecker:
         low, high, result, arg_type = FUNCTIONS[name]
         if len(args) < low or (high is not None and len(args) > high):
             count = str(low) if low == high else f"{low} or more"
-            self._report("KG115", f"{name}() takes {count} arguments, got {len(args)}", expr, off)
+            self._report(WRONG_ARITY,
+                         f"{name}() takes {count} arguments, got {len(args)}", expr, off)
             return result
         for arg in args:
             t = self.infer(arg, expr)
@@ -557,16 +683,18 @@ class TypeChecker:
         if name in ("visits", "visited") and args:
             arg = args[0]
             if arg[0] != "c":
-                self._report("KG112", f"{name}() needs a scene id in quotes", expr, arg[-1])
+                self._report(VISITS_UNKNOWN_SCENE,
+                             f"{name}() needs a scene id in quotes", expr, arg[-1])
             elif arg[1] not in self.scene_ids:
                 hint = suggest(str(arg[1]), self.scene_ids)
-                self._report("KG112", f"{name}() names unknown scene '{arg[1]}'{hint}", expr,
+                self._report(VISITS_UNKNOWN_SCENE,
+                             f"{name}() names unknown scene '{arg[1]}'{hint}", expr,
                              arg[-1])
         return result
 
     def _expect(self, got: str, want: str, message: str, expr: Expr, off: int) -> None:
         if got != want and ANY not in (got, want):
-            self._report("KG109", message, expr, off)
+            self._report(TYPE_MISMATCH, message, expr, off)
 
     def check_condition(self, expr: Expr) -> None:
         t = self.infer(expr.ir, expr)
@@ -577,20 +705,18 @@ class TypeChecker:
         value_t = self.infer(assign.value.ir, assign.value)
         if target is None:
             hint = suggest(assign.name, self.var_types)
-            self.diagnostics.append(Diagnostic(
-                "KG110", ERROR, f"assignment to undeclared variable '{assign.name}'{hint}",
-                assign.span))
+            self.diagnostics.append(ASSIGN_UNDECLARED.at(
+                assign.span, f"assignment to undeclared variable '{assign.name}'{hint}"))
             return
         self.used.add(assign.name)
         if assign.op != "=" and target not in (NUMBER,) and not (
                 assign.op == "+=" and target == STRING):
-            self.diagnostics.append(Diagnostic(
-                "KG109", ERROR, f"'{assign.op}' needs a number variable; '{assign.name}' is a "
-                f"{target}", assign.span))
+            self.diagnostics.append(TYPE_MISMATCH.at(
+                assign.span, f"'{assign.op}' needs a number variable; '{assign.name}' is a "
+                f"{target}"))
         elif value_t not in (target, ANY):
-            self.diagnostics.append(Diagnostic(
-                "KG109", ERROR, f"'{assign.name}' is a {target}, cannot assign a {value_t}",
-                assign.span))
+            self.diagnostics.append(TYPE_MISMATCH.at(
+                assign.span, f"'{assign.name}' is a {target}, cannot assign a {value_t}"))
 
 
 UNKNOWN = object()
@@ -611,7 +737,11 @@ def fold(node: tuple, constants: dict[str, Value]) -> Any:
             return (not inner) if node[1] == "not" else (-inner if node[1] == "-" else inner)
         if kind == "b":
             a, b = fold(node[2], constants), fold(node[3], constants)
-            return UNKNOWN if UNKNOWN in (a, b) else _PY_BIN[node[1]](a, b)
+            if UNKNOWN in (a, b) or (node[1] == "*" and (isinstance(a, str) or
+                                                         isinstance(b, str))):
+                return UNKNOWN
+            result = _PY_BIN[node[1]](a, b)
+            return UNKNOWN if over_limit(result) else result
         if kind in ("and", "or"):
             values = [fold(n, constants) for n in node[1]]
             if kind == "and":
@@ -630,6 +760,30 @@ def fold(node: tuple, constants: dict[str, Value]) -> Any:
     except (ArithmeticError, TypeError, ValueError):
         return UNKNOWN
     return UNKNOWN
+
+
+def children(node: tuple) -> tuple:
+    """The IR nodes directly inside ``node``."""
+    kind = node[0]
+    if kind == "u":
+        return (node[2],)
+    if kind == "b":
+        return (node[2], node[3])
+    if kind in ("and", "or"):
+        return tuple(node[1])
+    if kind in ("f", "cmp"):
+        return tuple(node[2])
+    return ()
+
+
+def walk(node: tuple) -> list[tuple]:
+    """``node`` and every node inside it, parents first."""
+    out, stack = [], [node]
+    while stack:
+        current = stack.pop()
+        out.append(current)
+        stack.extend(reversed(children(current)))
+    return out
 
 
 def variables_in(node: tuple) -> set[str]:
@@ -670,6 +824,39 @@ def calls_in(node: tuple) -> set[str]:
     return out
 
 
+_PRECEDENCE = {"or": 1, "and": 2, "not": 3, "cmp": 4, "+": 5, "-": 5, "*": 6, "/": 6,
+               "//": 6, "%": 6, "neg": 7}
+
+
+def unparse(node: tuple, outer: int = 0) -> str:
+    """Story-syntax text of an IR tree, for messages (``ship.q / (a - 1)``)."""
+    kind = node[0]
+    if kind == "c":
+        value = node[1]
+        return ("true" if value else "false") if isinstance(value, bool) else repr(value)
+    if kind == "v":
+        return str(node[1])
+    if kind == "f":
+        return f"{node[1]}({', '.join(unparse(a) for a in node[2])})"
+    if kind == "u":
+        level = _PRECEDENCE["not" if node[1] == "not" else "neg"]
+        sep = " " if node[1] == "not" else ""
+        text = f"{node[1]}{sep}{unparse(node[2], level)}"
+    elif kind == "b":
+        level = _PRECEDENCE[node[1]]
+        text = f"{unparse(node[2], level)} {node[1]} {unparse(node[3], level + 1)}"
+    elif kind in ("and", "or"):
+        level = _PRECEDENCE[kind]
+        text = f" {kind} ".join(unparse(n, level + 1) for n in node[1])
+    else:
+        level = _PRECEDENCE["cmp"]
+        parts = [unparse(node[2][0], level + 1)]
+        for op, operand in zip(node[1], node[2][1:], strict=True):
+            parts.append(f"{op} {unparse(operand, level + 1)}")
+        text = " ".join(parts)
+    return f"({text})" if level < outer else text
+
+
 def suggest(name: str, known: Any) -> str:
     """A ' (did you mean 'x'?)' hint for a misspelt name, or ''."""
     import difflib
@@ -678,5 +865,5 @@ def suggest(name: str, known: Any) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
-def error_at(code: str, message: str, span: SourceSpan) -> Diagnostic:
-    return Diagnostic(code, ERROR, message, span)
+def error_at(descriptor: Descriptor, message: str, span: SourceSpan) -> Diagnostic:
+    return descriptor.at(span, message)

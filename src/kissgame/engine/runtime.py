@@ -6,7 +6,7 @@ import random
 from dataclasses import dataclass
 from typing import cast
 
-from .expr import EvalContext, Value
+from .expr import Assign, EvalContext, Value
 from .model import Block, ConditionalBlock, Dialogue, Ending, Narration, Scene, Story
 from .state import GameState
 from .text import render
@@ -62,17 +62,30 @@ def new_game(story: Story, seed: int | None = None) -> GameState:
         seed = random.SystemRandom().randrange(1, 2**31)
     vars = story.initial_vars()
     visits: dict[str, int] = {}
-    _enter(story, story.scenes[story.start], vars, visits, seed, 0)
+    enter_scene(story, story.scenes[story.start], vars, visits, seed, 0)
     return GameState(story.start, vars, visits, frozenset(), seed, 0, ())
 
 
-def _enter(story: Story, scene: Scene, vars: dict, visits: dict, seed: int, turn: int) -> None:
+def enter_scene(story: Story, scene: Scene, vars: dict[str, Value], visits: dict[str, int],
+                seed: int, turn: int) -> None:
+    """Count a visit to ``scene`` and run its entry effects, updating ``vars`` in place."""
     visits[scene.id] = visits.get(scene.id, 0) + 1
     if scene.on_enter:
         ctx = EvalContext(vars, visits, seed, turn)
         for effect in scene.on_enter:
-            decl = story.vars.get(effect.name)
-            effect.apply(vars, ctx, decl.bounds if decl else None)
+            apply_effect(story, effect, vars, ctx)
+
+
+_enter = enter_scene  # the old private name, until every caller uses enter_scene
+
+
+def apply_effect(story: Story, effect: Assign, vars: dict[str, Value], ctx: EvalContext) -> None:
+    """Apply one effect within its variable's declared type and bounds."""
+    decl = story.vars.get(effect.name)
+    if decl is None:
+        effect.apply(vars, ctx, None)
+    else:
+        effect.apply(vars, ctx, decl.bounds, decl.type)
 
 
 def choice_views(story: Story, state: GameState) -> tuple[ChoiceView, ...]:
@@ -126,10 +139,9 @@ def choose(story: Story, state: GameState, choice_id: str) -> GameState:
     if choice.condition is not None and not choice.condition.evaluate(ctx):
         raise InvalidChoice(f"choice '{choice_id}' in '{scene.id}' is not available")
     for effect in choice.effects:
-        decl = story.vars.get(effect.name)
-        effect.apply(vars, ctx, decl.bounds if decl else None)
+        apply_effect(story, effect, vars, ctx)
     turn = state.turn + 1
-    _enter(story, target, vars, visits, state.seed, turn)
+    enter_scene(story, target, vars, visits, state.seed, turn)
     once = state.once | {once_key} if choice.once else state.once
     return GameState(choice.target, vars, visits, once, state.seed, turn,
                      state.path + (choice_id,))

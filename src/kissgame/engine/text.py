@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .diagnostics import Diagnostic, SourceSpan
-from .expr import EvalContext, Expr, ParseFailure, error_at, parse_expression_ir, span_at
+from .diagnostics import BRACE_PROBLEM, Diagnostic, SourceSpan
+from .expr import EvalContext, Expr, ParseFailure, parse_expression_ir, span_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +62,7 @@ def parse_template(text: str, span: SourceSpan, diags: list[Diagnostic]) -> Temp
         try:
             ir = parse_expression_ir(source, f"{where.file}:{where.line}:{where.col}")
         except ParseFailure as exc:
-            diags.append(error_at("KG010", exc.args[0], span_at(where, source, exc.offset)))
+            diags.append(exc.descriptor.at(span_at(where, source, exc.offset), exc.args[0]))
             return None
         return Expr(source, ir, where)
 
@@ -73,8 +73,8 @@ def parse_template(text: str, span: SourceSpan, diags: list[Diagnostic]) -> Temp
             i += 2
             continue
         if ch == "}":
-            diags.append(error_at("KG012", "unmatched '}' in text (write '}}' for a brace)",
-                                  span_at(span, text, i)))
+            diags.append(BRACE_PROBLEM.at(span_at(span, text, i),
+                                          "unmatched '}' in text (write '}}' for a brace)"))
             i += 1
             continue
         if ch != "{":
@@ -88,8 +88,8 @@ def parse_template(text: str, span: SourceSpan, diags: list[Diagnostic]) -> Temp
             continue
         end = _close_brace(text, i + 1)
         if end < 0:
-            diags.append(error_at("KG012", "unclosed '{' in text (write '{{' for a brace)",
-                                  span_at(span, text, i)))
+            diags.append(BRACE_PROBLEM.at(span_at(span, text, i),
+                                          "unclosed '{' in text (write '{{' for a brace)"))
             literal.append(text[i:])
             break
         inner = text[i + 1 : end]
@@ -104,7 +104,7 @@ def parse_template(text: str, span: SourceSpan, diags: list[Diagnostic]) -> Temp
                 stack.append((parts, [], cond, i))
                 parts = []
             elif not stack:
-                diags.append(error_at("KG012", "{elif} without {if}", span_at(span, text, i)))
+                diags.append(BRACE_PROBLEM.at(span_at(span, text, i), "{elif} without {if}"))
             else:
                 outer, arms, prev, start = stack.pop()
                 if prev is not None:
@@ -113,7 +113,7 @@ def parse_template(text: str, span: SourceSpan, diags: list[Diagnostic]) -> Temp
                 parts = []
         elif word == "else":
             if not stack:
-                diags.append(error_at("KG012", "{else} without {if}", span_at(span, text, i)))
+                diags.append(BRACE_PROBLEM.at(span_at(span, text, i), "{else} without {if}"))
             else:
                 outer, arms, prev, start = stack.pop()
                 if prev is not None:
@@ -122,7 +122,7 @@ def parse_template(text: str, span: SourceSpan, diags: list[Diagnostic]) -> Temp
                 parts = [_ELSE]
         elif word == "end":
             if not stack:
-                diags.append(error_at("KG012", "{end} without {if}", span_at(span, text, i)))
+                diags.append(BRACE_PROBLEM.at(span_at(span, text, i), "{end} without {if}"))
             else:
                 parts = _close_branch(stack.pop(), parts)
         else:
@@ -133,7 +133,7 @@ def parse_template(text: str, span: SourceSpan, diags: list[Diagnostic]) -> Temp
     flush()
     while stack:
         frame = stack[-1]
-        diags.append(error_at("KG012", "{if} without {end}", span_at(span, text, frame[3])))
+        diags.append(BRACE_PROBLEM.at(span_at(span, text, frame[3]), "{if} without {end}"))
         parts = _close_branch(stack.pop(), parts)
     return tuple(parts)
 
