@@ -23,6 +23,25 @@ def test_ci_runs_exactly_the_readme_test_command():
     assert test_command in ci.splitlines() and "venv" in ci
 
 
+def test_the_version_has_one_source():
+    import tomllib
+    from importlib.metadata import version
+
+    import kissgame
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert "version" not in project and "version" in project["dynamic"]
+    assert version("kissgame") == kissgame.__version__
+
+
+def test_ruff_is_pinned_exactly_and_rich_is_declared():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert any(re.fullmatch(r"ruff==[\d.]+", d) for d in project["optional-dependencies"]["test"])
+    assert any(d.startswith("rich>=") for d in project["dependencies"])
+
+
 def test_builtin_story_is_found_in_an_editable_install():
     from kissgame.resources import default_story_root
 
@@ -41,3 +60,4 @@ def test_wheel_contains_the_story(tmp_path):
     assert "kissgame/story/story.yaml" in names
     assert any(n.startswith("kissgame/story/scenes/") for n in names)
     assert "kissgame/engine/runtime.py" in names
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
