@@ -37,3 +37,40 @@ def test_every_shipped_file_validates(validator, path):
 ])
 def test_editor_mistakes_are_rejected(validator, bad):
     assert list(validator.iter_errors(bad))
+
+
+def _properties(node):
+    """Every (path, property schema) in a schema, at any depth."""
+    if isinstance(node, dict):
+        yield from node.get("properties", {}).items()
+        for value in node.values():
+            yield from _properties(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _properties(value)
+
+
+def test_every_key_has_a_description():
+    found = list(_properties(story_schema()))
+    assert len(found) > 50
+    assert [name for name, prop in found if not prop.get("description")] == []
+
+
+def test_schema_of_a_story_folder_has_its_ids_as_enums(capsys):
+    import json
+
+    from kissgame.__main__ import main
+
+    assert main(["schema", str(ROOT / "examples" / "first_day")]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    defs = schema["$defs"]
+    scenes = defs["choice"]["properties"]["to"]["enum"]
+    assert "cafeteria" in scenes and scenes == defs["scene"]["properties"]["next"]["enum"]
+    assert defs["scene"]["properties"]["ending"]["enum"] == ["friends", "stairwell"]
+    speakers = defs["text"]["oneOf"][1]["items"]["oneOf"][2]["propertyNames"]["enum"]
+    assert "q" in speakers
+    validator = jsonschema.Draft202012Validator(schema)
+    for path in (ROOT / "examples" / "first_day").rglob("*.yaml"):
+        assert list(validator.iter_errors(yaml.safe_load(path.read_text()))) == []
+    typo = {"scenes": [{"id": "a", "choices": [{"label": "x", "to": "cafeteira"}]}]}
+    assert list(validator.iter_errors(typo))

@@ -1,4 +1,5 @@
-"""The kissgame command line: play (the default), check, explore, replay, graph, schema, new.
+"""The kissgame command line: play (the default), check, explore, replay, graph, schema, lsp,
+new.
 
 Every error it prints starts with ``kissgame: error:``; exit codes are in ``EPILOG``.
 """
@@ -188,8 +189,24 @@ def cmd_graph(args: argparse.Namespace) -> int:
 def cmd_schema(args: argparse.Namespace) -> int:
     from .schema import story_schema
 
-    print(json.dumps(story_schema(), indent=2))
+    story = None
+    if args.dir is not None:
+        from .loader import load_story
+
+        result = load_story(_story_dir(args.dir))
+        if result.story is None:
+            error(f"{args.dir}: the story cannot be read; run 'kissgame check'")
+            _print_findings([d for d in result.diagnostics if d.severity == ERROR], sys.stderr)
+            return EXIT_FAIL
+        story = result.story
+    print(json.dumps(story_schema(story), indent=2))
     return EXIT_OK
+
+
+def cmd_lsp(args: argparse.Namespace) -> int:
+    from .lsp import serve
+
+    return serve()
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -287,7 +304,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_graph)
 
     p = command("schema", "print the JSON Schema of story files")
+    p.add_argument("dir", nargs="?", metavar="DIR", help="a story folder: its scene ids, "
+                   "endings and speakers become enums")
     p.set_defaults(func=cmd_schema)
+
+    p = command("lsp", "a language server for story folders, over stdio")
+    p.set_defaults(func=cmd_lsp)
 
     p = command("new", "scaffold a new story folder that passes check and explore")
     p.add_argument("dir", metavar="DIR", help="the folder to create")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping
 from pathlib import Path
 
 from .engine.build import scene_text_exprs
@@ -150,9 +151,13 @@ def _read_vars(story: Story) -> set[str]:
     return names
 
 
-def check(root: str | Path) -> tuple[LoadResult, list[Diagnostic]]:
-    """Load a story and lint it: every finding, loader's and linter's, sorted by place."""
-    result = load_story(root)
+def check(root: str | Path,
+          texts: Mapping[Path, str] | None = None) -> tuple[LoadResult, list[Diagnostic]]:
+    """Load a story and lint it: every finding, loader's and linter's, sorted by place.
+
+    ``texts`` replaces the content of some files (an editor's unsaved buffers).
+    """
+    result = load_story(root, texts)
     found = list(result.diagnostics)
     if result.story is not None and not any(is_load_error(d) for d in found):
         found += lint(result.story)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -139,6 +140,16 @@ def read_yaml(path: Path, display: str) -> tuple[Any, list[Diagnostic]]:
         line = raw[: exc.start].count(b"\n") + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         return problem(YAML_SYNTAX, "file is not UTF-8 text (binary data?)", line, col)
+    return parse_yaml(text, display)
+
+
+def parse_yaml(text: str, display: str) -> tuple[Any, list[Diagnostic]]:
+    """Parse a file's text (read from disk, or an editor's unsaved buffer)."""
+
+    def problem(code: Descriptor, message: str, line: int = 1,
+                col: int = 1) -> tuple[None, list]:
+        return None, [code.at(SourceSpan(display, line, col), message)]
+
     try:
         node = yaml.compose(text, Loader=YamlLoader)
         if node is None:
@@ -195,20 +206,23 @@ def _display(path: Path) -> str:
     return str(path)
 
 
-def load_story(root: str | Path) -> LoadResult:
-    """Load and compile a story folder, collecting every finding in one pass."""
+def load_story(root: str | Path, texts: Mapping[Path, str] | None = None) -> LoadResult:
+    """Load and compile a story folder, collecting every finding in one pass.
+
+    ``texts`` replaces the content of some files (an editor's unsaved buffers).
+    """
     # Loading allocates hundreds of thousands of small acyclic objects; the cyclic
     # collector would scan them again and again for nothing.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _load_story(Path(root))
+        return _load_story(Path(root), texts or {})
     finally:
         if enabled:
             gc.enable()
 
 
-def _load_story(root: Path) -> LoadResult:
+def _load_story(root: Path, texts: Mapping[Path, str]) -> LoadResult:
     manifest_path = root / MANIFEST
     if not root.is_dir():
         span = SourceSpan(_display(root))
@@ -218,12 +232,12 @@ def _load_story(root: Path) -> LoadResult:
         return LoadResult(None, [NO_MANIFEST.at(
             span, f"no {MANIFEST} here: a story folder needs a manifest")])
     diagnostics: list[Diagnostic] = []
-    manifest, found = read_yaml(manifest_path, _display(manifest_path))
+    manifest, found = _read(manifest_path, texts)
     diagnostics += found
     files: list[tuple[str, Any]] = []
     paths = story_files(root)
     for path in paths:
-        data, found = read_yaml(path, _display(path))
+        data, found = _read(path, texts)
         diagnostics += found
         if data is not None:
             files.append((_display(path), data))
@@ -235,6 +249,11 @@ def _load_story(root: Path) -> LoadResult:
     if story is not None:
         story = dataclasses.replace(story, fingerprint=fingerprint(root))
     return LoadResult(story, diagnostics)
+
+
+def _read(path: Path, texts: Mapping[Path, str]) -> tuple[Any, list[Diagnostic]]:
+    text = texts.get(path)
+    return read_yaml(path, _display(path)) if text is None else parse_yaml(text, _display(path))
 
 
 def load_story_or_raise(root: str | Path) -> Story:

@@ -1,4 +1,8 @@
-"""JSON Schema of the story format, for editors (yaml-language-server) and tools."""
+"""JSON Schema of the story format, for editors (yaml-language-server) and tools.
+
+Every key is described once, in ``FIELD_DOCS``; the schema's descriptions and the
+language server's hovers and completions both read that table.
+"""
 
 from __future__ import annotations
 
@@ -10,39 +14,126 @@ from .engine.build import (
     MANIFEST_FIELDS,
     SCENE_FIELDS,
 )
+from .engine.model import Story
 
-_ID = {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_]*$"}
-_EXPR = {"type": ["string", "boolean", "number"], "description": "an expression"}
-_EFFECTS = {
-    "description": "assignments: 'x += 1; flag.y = true', or a list of them",
-    "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+_EFFECTS_DOC = ("assignments such as 'x += 1; flag.y = true' (=, +=, -=, *=), "
+                "or a list of them")
+FIELD_DOCS: dict[str, dict[str, str]] = {
+    "manifest": {
+        "format": "the story format version; 1",
+        "id": "a stable id for the story; saves and recordings name it",
+        "title": "the story's title, shown on the title screen",
+        "start": "the id of the first scene",
+        "author": "who wrote the story (free text)",
+        "description": "a short blurb about the story (free text)",
+        "characters": "the speakers: id: {name: \"Shown Name\", color: \"#rrggbb\"}",
+        "vars": "every variable with its initial value, which fixes its type; nested "
+                "mappings are namespaces; {value, min, max} declares a bounded number",
+        "episodes": "the episodes in story order: id: {title: \"...\"}",
+        "ships": "notebook ships (pairs whose meter choices raise or sink): "
+                 "id: {label, var, max}",
+        "meters": "other notebook meters: id: {label, var, max}",
+        "clues": "notebook clues: id: {label, var}; shown once the boolean var is true",
+        "endings": "every ending a scene can reach: id: {title, turns_on, hint}",
+        "tags": "a list of free words",
+    },
+    "scene_file": {
+        "episode": "the episode of every scene in this file (a scene may override it)",
+        "vars": "more variables, declared as in the manifest; each name once per story",
+        "scenes": "the list of scenes in this file",
+    },
+    "scene": {
+        "id": "the scene id, unique across the story: letters, digits and _",
+        "title": "the scene title shown above the prose",
+        "episode": "the episode of this scene (overrides the file's episode)",
+        "text": "the prose: a string, or a list of paragraphs, {speaker: line} "
+                "dialogue and {if, then, else} blocks; braces interpolate: {x}, "
+                "{if cond}...{else}...{end}",
+        "on_enter": "effects run every time the scene is entered: " + _EFFECTS_DOC,
+        "choices": "the choices offered at the end of the scene",
+        "next": "shorthand for one choice labelled 'Continue' (id 'next') to this scene id",
+        "ending": "makes this an ending scene: the id of an ending in the manifest",
+        "tags": "a list of free words",
+    },
+    "choice": {
+        "id": "a stable id for saves and recordings; defaults to the target scene id",
+        "label": "what the player reads; braces interpolate here too",
+        "to": "the target scene id",
+        "if": "a condition; the choice is hidden while it is false",
+        "locked": "with 'if': show the choice greyed out with this reason instead of "
+                  "hiding it",
+        "do": "effects run when the choice is taken: " + _EFFECTS_DOC,
+        "once": "true makes the choice once-only: it never shows again after it is taken",
+        "tags": "a list of free words",
+    },
+    "conditional": {
+        "if": "the condition that picks the 'then' blocks (else the 'else' blocks)",
+        "then": "blocks shown while the condition is true",
+        "else": "blocks shown while the condition is false",
+    },
+    "character": {
+        "name": "the name shown beside the character's lines",
+        "color": "the colour of the name, as #rrggbb",
+    },
+    "episode": {"title": "the episode title shown with its scenes"},
+    "meter": {
+        "label": "the name shown in the notebook",
+        "var": "the variable the notebook shows",
+        "max": "the value that fills the meter (default 10)",
+    },
+    "clue": {
+        "label": "the name shown in the notebook",
+        "var": "the boolean variable that reveals the clue",
+    },
+    "ending": {
+        "title": "the ending's title in the gallery",
+        "turns_on": "the canon moment this ending diverges from",
+        "hint": "shown in the gallery while the ending is still locked",
+    },
+    "bounded_var": {
+        "value": "the initial value",
+        "min": "the lowest value; assignments are clamped to it",
+        "max": "the highest value; assignments are clamped to it",
+    },
 }
-_TAGS = {"type": "array", "items": {"type": "string"}}
-_VALUE = {"type": ["number", "boolean", "string"]}
+
+_ID: dict[str, Any] = {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_]*$"}
+_EXPR: dict[str, Any] = {"type": ["string", "boolean", "number"]}
+_EFFECTS: dict[str, Any] = {"oneOf": [{"type": "string"},
+                                      {"type": "array", "items": {"type": "string"}}]}
+_TAGS: dict[str, Any] = {"type": "array", "items": {"type": "string"}}
+_VALUE: dict[str, Any] = {"type": ["number", "boolean", "string"]}
 
 
-def _text_block() -> dict[str, Any]:
+def _props(kind: str, **schemas: dict[str, Any]) -> dict[str, Any]:
+    """Each field's schema with its description from ``FIELD_DOCS[kind]``."""
+    docs = FIELD_DOCS[kind]
+    return {name: {**schema, "description": docs[name]} for name, schema in schemas.items()}
+
+
+def _text_block(speakers: list[str] | None) -> dict[str, Any]:
+    dialogue: dict[str, Any] = {
+        "type": "object",
+        "description": "a dialogue line: {speaker_id: what they say}",
+        "minProperties": 1,
+        "maxProperties": 1,
+        "additionalProperties": {"type": "string", "description": "what the speaker says"},
+    }
+    if speakers is not None:
+        dialogue["propertyNames"] = {"enum": speakers}
     return {
         "oneOf": [
             {"type": "string", "description": "a paragraph of narration"},
             {
                 "type": "object",
                 "description": "a conditional block",
-                "properties": {
-                    "if": _EXPR,
-                    "then": {"$ref": "#/$defs/text"},
-                    "else": {"$ref": "#/$defs/text"},
-                },
+                "properties": _props("conditional", **{
+                    "if": _EXPR, "then": {"$ref": "#/$defs/text"},
+                    "else": {"$ref": "#/$defs/text"}}),
                 "required": ["if"],
                 "additionalProperties": False,
             },
-            {
-                "type": "object",
-                "description": "a dialogue line: {speaker_id: what they say}",
-                "minProperties": 1,
-                "maxProperties": 1,
-                "additionalProperties": {"type": "string"},
-            },
+            dialogue,
         ]
     }
 
@@ -57,8 +148,8 @@ def _vars() -> dict[str, Any]:
                 _VALUE,
                 {
                     "type": "object",
-                    "properties": {"value": {"type": "number"}, "min": {"type": "number"},
-                                   "max": {"type": "number"}},
+                    "properties": _props("bounded_var", value={"type": "number"},
+                                         min={"type": "number"}, max={"type": "number"}),
                     "required": ["value"],
                     "additionalProperties": False,
                 },
@@ -68,86 +159,72 @@ def _vars() -> dict[str, Any]:
     }
 
 
-def _meter(with_max: bool) -> dict[str, Any]:
+def _meter(kind: str) -> dict[str, Any]:
     props: dict[str, Any] = {"label": {"type": "string"}, "var": {"type": "string"}}
-    if with_max:
+    if kind == "meter":
         props["max"] = {"type": "number"}
     return {"type": "object", "additionalProperties": {
-        "type": "object", "properties": props, "required": ["var"],
+        "type": "object", "properties": _props(kind, **props), "required": ["var"],
         "additionalProperties": False}}
 
 
-def story_schema() -> dict[str, Any]:
+def _enum(schema: dict[str, Any], values: list[str] | None) -> dict[str, Any]:
+    return schema if values is None else {**schema, "enum": values}
+
+
+def story_schema(story: Story | None = None) -> dict[str, Any]:
+    """The schema of story files; with a story, its scene ids, endings, speakers and
+    episodes become enums, so an editor without the language server still completes
+    them and underlines a typo."""
+    scene_ids = sorted(story.scenes) if story is not None else None
+    endings = sorted(story.endings) if story is not None else None
+    speakers = sorted(story.characters) if story is not None else None
+    episodes = sorted(story.episodes) if story is not None and story.episodes else None
+    string = {"type": "string"}
     choice = {
         "type": "object",
-        "properties": {
-            "id": _ID,
-            "label": {"type": "string", "description": "what the player reads"},
-            "to": {"type": "string", "description": "the target scene id"},
-            "if": _EXPR,
-            "locked": {"type": "string", "description": "shown greyed with this reason"},
-            "do": _EFFECTS,
-            "once": {"type": "boolean"},
-            "tags": _TAGS,
-        },
+        "properties": _props(
+            "choice", id=_ID, label=string, to=_enum(string, scene_ids), **{"if": _EXPR},
+            locked=string, do=_EFFECTS, once={"type": "boolean"}, tags=_TAGS),
         "required": ["label", "to"],
         "additionalProperties": False,
     }
     scene = {
         "type": "object",
-        "properties": {
-            "id": _ID,
-            "title": {"type": "string"},
-            "episode": {"type": "string"},
-            "text": {"$ref": "#/$defs/text"},
-            "on_enter": _EFFECTS,
-            "choices": {"type": "array", "items": {"$ref": "#/$defs/choice"}},
-            "next": {"type": "string"},
-            "ending": {"type": "string"},
-            "tags": _TAGS,
-        },
+        "properties": _props(
+            "scene", id=_ID, title=string, episode=_enum(string, episodes),
+            text={"$ref": "#/$defs/text"}, on_enter=_EFFECTS,
+            choices={"type": "array", "items": {"$ref": "#/$defs/choice"}},
+            next=_enum(string, scene_ids), ending=_enum(string, endings), tags=_TAGS),
         "required": ["id"],
         "additionalProperties": False,
     }
     scene_file = {
         "type": "object",
-        "properties": {
-            "episode": {"type": "string"},
-            "vars": {"$ref": "#/$defs/vars"},
-            "scenes": {"type": "array", "items": {"$ref": "#/$defs/scene"}},
-        },
+        "properties": _props(
+            "scene_file", episode=_enum(string, episodes), vars={"$ref": "#/$defs/vars"},
+            scenes={"type": "array", "items": {"$ref": "#/$defs/scene"}}),
         "required": ["scenes"],
         "additionalProperties": False,
     }
+    named = {"type": "object", "properties": _props("character", name=string, color=string),
+             "required": ["name"], "additionalProperties": False}
+    titled = {"type": "object", "properties": _props("episode", title=string),
+              "required": ["title"], "additionalProperties": False}
+    ending = {"type": "object", "properties": _props(
+        "ending", title=string, turns_on=string, hint=string),
+        "required": ["title"], "additionalProperties": False}
     manifest = {
         "type": "object",
-        "properties": {
-            "format": {"const": 1},
-            "id": {"type": "string"},
-            "title": {"type": "string"},
-            "start": {"type": "string"},
-            "author": {"type": "string"},
-            "description": {"type": "string"},
-            "characters": {"type": "object", "additionalProperties": {
-                "oneOf": [{"type": "string"}, {
-                    "type": "object", "properties": {"name": {"type": "string"},
-                                                     "color": {"type": "string"}},
-                    "required": ["name"], "additionalProperties": False}]}},
-            "vars": {"$ref": "#/$defs/vars"},
-            "episodes": {"type": "object", "additionalProperties": {
-                "oneOf": [{"type": "string"}, {
-                    "type": "object", "properties": {"title": {"type": "string"}},
-                    "required": ["title"], "additionalProperties": False}]}},
-            "ships": _meter(True),
-            "meters": _meter(True),
-            "clues": _meter(False),
-            "endings": {"type": "object", "additionalProperties": {
-                "type": "object",
-                "properties": {"title": {"type": "string"}, "turns_on": {"type": "string"},
-                               "hint": {"type": "string"}},
-                "required": ["title"], "additionalProperties": False}},
-            "tags": _TAGS,
-        },
+        "properties": _props(
+            "manifest", format={"const": 1}, id=string, title=string,
+            start=_enum(string, scene_ids), author=string, description=string,
+            characters={"type": "object",
+                        "additionalProperties": {"oneOf": [string, named]}},
+            vars={"$ref": "#/$defs/vars"},
+            episodes={"type": "object", "additionalProperties": {"oneOf": [string, titled]}},
+            ships=_meter("meter"), meters=_meter("meter"), clues=_meter("clue"),
+            endings={"type": "object", "additionalProperties": ending}, tags=_TAGS),
         "required": ["format", "id", "title", "start"],
         "additionalProperties": False,
     }
@@ -162,7 +239,7 @@ def story_schema() -> dict[str, Any]:
             "scene": scene,
             "choice": choice,
             "text": {"oneOf": [{"type": "string"},
-                               {"type": "array", "items": _text_block()}]},
+                               {"type": "array", "items": _text_block(speakers)}]},
             "vars": _vars(),
         },
     }
