@@ -1,8 +1,20 @@
 """Reading a story folder: YAML files -> located plain data -> a compiled Story.
 
-YAML is composed (never constructed) with libyaml's CSafeLoader when present, and
-turned into plain dicts, lists and scalars by hand, so that no tag can build an
-object, no alias can multiply, and every mapping remembers where its keys were.
+A story file comes from a stranger, so reading one is bounded before any value is
+resolved. The YAML is never composed or constructed: its parse events (libyaml's
+CSafeLoader when present) are turned into plain dicts, lists and scalars by hand, one
+event at a time, so that
+
+- no tag can build an object, and no anchor or alias is accepted anywhere, not even on
+  a plain scalar;
+- a file holds at most ``MAX_FILE_BYTES`` bytes, ``MAX_NODES`` values, ``MAX_DEPTH``
+  levels of nesting and ``MAX_SCALAR_CHARS`` characters in one value, checked as the
+  events arrive (a bomb stops early instead of being built first);
+- numbers are only what a story needs: no YAML 1.1 base-60 integers (``1:2:3``), no
+  integers longer than ``MAX_DIGITS``, no ``.nan`` or ``.inf``;
+- control characters in text are made visible (see :mod:`kissgame.printable`), with a
+  located warning;
+- every mapping remembers where its keys were.
 """
 
 from __future__ import annotations
@@ -10,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import hashlib
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,10 +32,13 @@ import yaml
 
 from .engine.build import LocDict, LocList, build_story
 from .engine.diagnostics import (
+    BAD_NUMBER,
+    CONTROL_CHARACTER,
     DUPLICATE_KEY,
     ERROR,
     FILE_TOO_LARGE,
     NO_MANIFEST,
+    OVER_LIMIT,
     UNSAFE_YAML,
     WRONG_SHAPE,
     YAML_SYNTAX,
@@ -33,6 +49,7 @@ from .engine.diagnostics import (
     has_errors,
 )
 from .engine.model import Story
+from .printable import has_controls, printable
 
 try:
     from yaml import CSafeLoader as YamlLoader
@@ -42,15 +59,19 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 MANIFEST = "story.yaml"
 MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 64
+MAX_NODES = 200_000
+"""Values per file: about 30 times what the whole built-in story holds in one file."""
+MAX_SCALAR_CHARS = 100_000
+MAX_DIGITS = 30
 
 _STR = "tag:yaml.org,2002:str"
-_SCALAR_TAGS = {
-    _STR, "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
-    "tag:yaml.org,2002:null",
-}
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_SCALAR_TAGS = {_STR, _INT, _FLOAT, "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"}
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
 _constructor = yaml.constructor.SafeConstructor()
+_resolver = yaml.resolver.Resolver()
 
 
 class _YamlProblem(Exception):
@@ -59,64 +80,163 @@ class _YamlProblem(Exception):
         self.code, self.line, self.col = code, line, col
 
 
-def _scalar(node: yaml.ScalarNode) -> Any:
-    tag = node.tag
-    if tag == _STR:
-        return node.value
-    if tag not in _SCALAR_TAGS:
-        raise _YamlProblem(UNSAFE_YAML, f"YAML tag '{tag}' is not allowed in a story",
-                           node.start_mark.line, node.start_mark.column)
-    return _constructor.construct_object(node, deep=False)
+def _at(event: yaml.Event, code: Descriptor, message: str) -> _YamlProblem:
+    return _YamlProblem(code, message, event.start_mark.line, event.start_mark.column)
 
 
-def _to_data(node: yaml.Node, seen: set[int], depth: int = 0) -> Any:
-    if depth > MAX_DEPTH:
-        raise _YamlProblem(UNSAFE_YAML, f"nested more than {MAX_DEPTH} levels deep",
-                           node.start_mark.line, node.start_mark.column)
-    if isinstance(node, yaml.ScalarNode):
-        return _scalar(node)
-    if id(node) in seen:
-        raise _YamlProblem(UNSAFE_YAML, "anchors and aliases (&, *) are not supported in stories",
-                           node.start_mark.line, node.start_mark.column)
-    seen.add(id(node))
-    if isinstance(node, yaml.SequenceNode):
-        if node.tag != _SEQ:
-            raise _YamlProblem(UNSAFE_YAML, f"YAML tag '{node.tag}' is not allowed in a story",
-                               node.start_mark.line, node.start_mark.column)
-        items = LocList(_to_data(child, seen, depth + 1) for child in node.value)
-        items.line, items.col = node.start_mark.line + 1, node.start_mark.column + 1
-        items.spans = [(c.start_mark.line + 1, c.start_mark.column + 1, _quoted(c))
-                       for c in node.value]
-        return items
-    assert isinstance(node, yaml.MappingNode)
-    if node.tag != _MAP:
-        raise _YamlProblem(UNSAFE_YAML, f"YAML tag '{node.tag}' is not allowed in a story",
-                           node.start_mark.line, node.start_mark.column)
-    mapping = LocDict()
-    mapping.line, mapping.col = node.start_mark.line + 1, node.start_mark.column + 1
-    spans: dict[Any, tuple[int, int, int]] = {}
-    for key_node, value_node in node.value:
-        # Keys are always words: YAML 1.1 would read `on:` or `no:` as booleans.
-        if isinstance(key_node, yaml.ScalarNode) and key_node.tag in _SCALAR_TAGS:
-            key = key_node.value
-        else:
-            key = _to_data(key_node, seen, depth + 1)
-        if not isinstance(key, str):
-            raise _YamlProblem(WRONG_SHAPE, "mapping keys must be plain words",
-                               key_node.start_mark.line, key_node.start_mark.column)
-        if key in mapping:
-            raise _YamlProblem(DUPLICATE_KEY, f"key '{key}' appears twice in this mapping",
-                               key_node.start_mark.line, key_node.start_mark.column)
-        mapping[key] = _to_data(value_node, seen, depth + 1)
-        spans[key] = (value_node.start_mark.line + 1, value_node.start_mark.column + 1,
-                      _quoted(value_node))
-    mapping.spans = spans
-    return mapping
-
-
-def _quoted(node: yaml.Node) -> int:
+def _quoted(event: yaml.Event) -> int:
     """How many characters precede a scalar's text at its start mark (a quote is one)."""
-    return 1 if isinstance(node, yaml.ScalarNode) and node.style in ("'", '"') else 0
+    return 1 if getattr(event, "style", None) in ("'", '"') else 0
+
+
+class _Reader:
+    """Builds located plain data from a stream of YAML events, within the limits."""
+
+    def __init__(self, display: str):
+        self.display = display
+        self.nodes = 0
+        self.warnings: list[Diagnostic] = []
+
+    def text(self, event: yaml.ScalarEvent) -> str:
+        value = event.value
+        if has_controls(value):
+            line, col = event.start_mark.line + 1, event.start_mark.column + 1
+            self.warnings.append(CONTROL_CHARACTER.at(
+                SourceSpan(self.display, line, col), "control characters (such as ESC) in "
+                "text are shown as visible symbols; remove them"))
+            value = printable(value)
+        return value
+
+    def scalar(self, event: yaml.ScalarEvent) -> Any:
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = _resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
+        if tag == _STR:
+            return self.text(event)
+        if tag not in _SCALAR_TAGS:
+            raise _at(event, UNSAFE_YAML, f"YAML tag '{tag}' is not allowed in a story")
+        value = event.value
+        if tag in (_INT, _FLOAT):
+            if ":" in value:
+                raise _at(event, BAD_NUMBER, f"'{value[:40]}' is a base-60 number in YAML 1.1; "
+                          "quote it if it is text")
+            if sum(c.isdigit() for c in value) > MAX_DIGITS:
+                raise _at(event, OVER_LIMIT, f"a number may have at most {MAX_DIGITS} digits")
+        node = yaml.ScalarNode(tag, value, event.start_mark, event.end_mark, event.style)
+        result = _constructor.construct_object(node, deep=False)
+        if isinstance(result, float) and not math.isfinite(result):
+            raise _at(event, BAD_NUMBER, f"'{value}' is not a finite number; use a plain number "
+                      "such as 0 or 100")
+        return result
+
+    def read(self, events: Any) -> Any:
+        """The document's data, or None for an empty file."""
+        stack: list[Any] = []  # containers being filled, innermost last
+        keys: list[Any] = []  # for each open container: the pending mapping key, or a marker
+        root: Any = None
+        documents = 0
+        for event in events:
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise _at(event, YAML_SYNTAX, "a story file holds one YAML document; "
+                              "remove the '---' line")
+                continue
+            if not isinstance(event, yaml.NodeEvent | yaml.CollectionEndEvent):
+                continue
+            if isinstance(event, yaml.CollectionEndEvent):
+                done = stack.pop()
+                keys.pop()
+                if not stack:
+                    root = done
+                else:
+                    self.place(stack, keys, done, None)
+                continue
+            self.nodes += 1
+            if self.nodes > MAX_NODES:
+                raise _at(event, FILE_TOO_LARGE, f"file holds more than {MAX_NODES} values; split "
+                          "it into several scene files")
+            if isinstance(event, yaml.AliasEvent) or event.anchor is not None:
+                raise _at(event, UNSAFE_YAML, "anchors and aliases (&, *) are not supported in "
+                          "stories")
+            if isinstance(event, yaml.ScalarEvent):
+                if len(event.value) > MAX_SCALAR_CHARS:
+                    raise _at(event, OVER_LIMIT, f"a value longer than {MAX_SCALAR_CHARS} "
+                              "characters; split the text")
+                if stack and isinstance(stack[-1], dict) and keys[-1] is _NO_KEY:
+                    value: Any = self.key(event)
+                else:
+                    value = self.scalar(event)
+                if not stack:
+                    root = value
+                else:
+                    self.place(stack, keys, value, event)
+                continue
+            if len(stack) >= MAX_DEPTH:
+                raise _at(event, UNSAFE_YAML, f"nested more than {MAX_DEPTH} levels deep")
+            container: LocDict | LocList
+            if isinstance(event, yaml.SequenceStartEvent):
+                if event.tag not in (None, "!", _SEQ):
+                    raise _at(event, UNSAFE_YAML, f"YAML tag '{event.tag}' is not allowed in a "
+                              "story")
+                container = LocList()
+                container.spans = []
+            else:
+                if event.tag not in (None, "!", _MAP):
+                    raise _at(event, UNSAFE_YAML, f"YAML tag '{event.tag}' is not allowed in a "
+                              "story")
+                container = LocDict()
+                container.spans = {}
+            container.line = event.start_mark.line + 1
+            container.col = event.start_mark.column + 1
+            if stack:
+                self.place(stack, keys, container, event)
+            stack.append(container)
+            keys.append(_NO_KEY)
+        return root
+
+    def key(self, event: yaml.ScalarEvent) -> Any:
+        # Keys are always words: YAML 1.1 would read `on:` or `no:` as booleans.
+        if event.tag is None or event.tag == "!" or event.tag in _SCALAR_TAGS:
+            return self.text(event)
+        return self.scalar(event)
+
+    def place(self, stack: list[Any], keys: list[Any], value: Any,
+              event: yaml.Event | None) -> None:
+        """Put a finished value (or a just-opened container) into the innermost container."""
+        parent = stack[-1]
+        if isinstance(parent, LocList):
+            if event is not None:
+                parent.append(value)
+                parent.spans.append((event.start_mark.line + 1, event.start_mark.column + 1,
+                                     _quoted(event)))
+            return
+        pending = keys[-1]
+        if pending is _NO_KEY:
+            if event is None:
+                return  # a container used as a key has closed: already rejected when opened
+            if not isinstance(value, str):
+                raise _at(event, WRONG_SHAPE, "mapping keys must be plain words")
+            if value in parent:
+                raise _at(event, DUPLICATE_KEY, f"key '{value}' appears twice in this mapping")
+            keys[-1] = value
+            return
+        if event is not None:
+            parent[pending] = value
+            parent.spans[pending] = (event.start_mark.line + 1, event.start_mark.column + 1,
+                                     _quoted(event))
+            keys[-1] = _NO_KEY
+
+
+_NO_KEY = object()
+
+
+def _reader_error_place(text: str, position: int) -> tuple[int, int]:
+    if YamlLoader is not yaml.SafeLoader:  # libyaml counts UTF-8 bytes, not characters
+        before = text.encode("utf-8")[:position].decode("utf-8", "ignore")
+    else:  # pragma: no cover - depends on how PyYAML was built
+        before = text[:position]
+    return before.count("\n") + 1, len(before) - before.rfind("\n")
 
 
 def read_yaml(path: Path, display: str) -> tuple[Any, list[Diagnostic]]:
@@ -150,26 +270,33 @@ def parse_yaml(text: str, display: str) -> tuple[Any, list[Diagnostic]]:
                 col: int = 1) -> tuple[None, list]:
         return None, [code.at(SourceSpan(display, line, col), message)]
 
+    if len(text) > MAX_FILE_BYTES:
+        return problem(FILE_TOO_LARGE, f"file is over {MAX_FILE_BYTES // (1024 * 1024)} MB; "
+                       "split it into several scene files")
+    reader = _Reader(display)
     try:
-        node = yaml.compose(text, Loader=YamlLoader)
-        if node is None:
-            return problem(WRONG_SHAPE, "file is empty")
-        return _to_data(node, set()), []
+        data = reader.read(yaml.parse(text, Loader=YamlLoader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = " ".join(x for x in (exc.context, exc.problem) if x) or "invalid YAML"
         if "\t" in message or "tab" in message.lower():
             message += " (indent with spaces, not tabs)"
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        return problem(YAML_SYNTAX, f"YAML syntax error: {message}", line, col)
+        return problem(YAML_SYNTAX, f"YAML syntax error: {printable(message)}", line, col)
+    except yaml.reader.ReaderError as exc:
+        line, col = _reader_error_place(text, exc.position)
+        return problem(YAML_SYNTAX, f"the file holds a character YAML does not allow "
+                       f"(U+{exc.character:04X}); control characters cannot be stored "
+                       "in a story", line, col)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        return problem(YAML_SYNTAX, f"YAML error: {exc}", line, col)
+        return problem(YAML_SYNTAX, f"YAML error: {printable(str(exc))}", line, col)
     except _YamlProblem as exc:
-        return problem(exc.code, str(exc), exc.line + 1, exc.col + 1)
-    except RecursionError:
-        return problem(UNSAFE_YAML, f"nested more than {MAX_DEPTH} levels deep")
+        return problem(exc.code, printable(str(exc)), exc.line + 1, exc.col + 1)
+    if data is None:
+        return problem(WRONG_SHAPE, "file is empty")
+    return data, reader.warnings
 
 
 def story_files(root: Path) -> list[Path]:

@@ -129,6 +129,8 @@ BRACE_PROBLEM = _code("KG012", E, LOAD, "brace-problem")
 BAD_VAR_NAME = _code("KG013", E, LOAD, "bad-variable-name")
 BAD_SCENE_ID = _code("KG014", E, LOAD, "bad-scene-id")
 OVER_LIMIT = _code("KG015", E, LOAD, "over-limit")
+CONTROL_CHARACTER = _code("KG016", W, LOAD, "control-character")
+BAD_NUMBER = _code("KG017", E, LOAD, "bad-number")
 
 # ---- checking (KG1xx): the story loads but something in it is wrong
 DUPLICATE_SCENE = _code("KG101", E, CHECK, "duplicate-scene")
