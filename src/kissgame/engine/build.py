@@ -178,7 +178,8 @@ class _Builder:
 
     # -- expressions
 
-    def expression(self, source: Any, span: SourceSpan, what: str) -> Expr | None:
+    def expression(self, source: Any, span: SourceSpan, what: str, site: str) -> Expr | None:
+        """Parse one expression; ``site`` names its place within its scene (for the dice)."""
         if isinstance(source, bool):
             source = "true" if source else "false"
         if not isinstance(source, str | int | float):
@@ -187,7 +188,7 @@ class _Builder:
             return None
         source = str(source)
         try:
-            ir = parse_expression_ir(source, f"{span.file}:{span.line}:{span.col}")
+            ir = parse_expression_ir(source, site)
         except ParseFailure as exc:
             self.error(exc.descriptor, f"in {what}: {exc.args[0]}",
                        span_at(span, source, exc.offset))
@@ -195,24 +196,24 @@ class _Builder:
         return Expr(source, ir, span)
 
     def effects(self, value: Any, file: str, container: Any, key: Any,
-                what: str) -> tuple[Assign, ...]:
-        items: list[tuple[str, SourceSpan]] = []
+                what: str, site: str) -> tuple[Assign, ...]:
+        items: list[tuple[str, SourceSpan, str]] = []
         if isinstance(value, str):
-            items.append((value, self.text_span(file, container, key)))
+            items.append((value, self.text_span(file, container, key), site))
         elif isinstance(value, list):
             for i, item in enumerate(value):
                 if not isinstance(item, str):
                     self.error(WRONG_SHAPE, f"each effect in {what} must be text like 'x += 1'",
                                self.here(file, value, i))
                     continue
-                items.append((item, self.text_span(file, value, i)))
+                items.append((item, self.text_span(file, value, i), f"{site}/{i}"))
         else:
             self.error(WRONG_SHAPE, f"{what} must be text like 'x += 1' or a list of such",
                        self.here(file, container, key))
         out = []
-        for source, span in items:
+        for source, span, item_site in items:
             try:
-                parsed = parse_effects_ir(source, f"{span.file}:{span.line}:{span.col}")
+                parsed = parse_effects_ir(source, item_site)
             except ParseFailure as exc:
                 self.error(exc.descriptor, f"in {what}: {exc.args[0]}",
                            span_at(span, source, exc.offset))
@@ -222,7 +223,7 @@ class _Builder:
                 out.append(Assign(name, op, Expr(source, ir, span), where, source))
         return tuple(out)
 
-    def template(self, value: Any, span: SourceSpan, what: str) -> tuple:
+    def template(self, value: Any, span: SourceSpan, what: str, site: str) -> tuple:
         if isinstance(value, bool) or value is None:
             self.error(WRONG_SHAPE, f"{what} must be text, not {_kind(value)}", span)
             return ("",)
@@ -231,7 +232,7 @@ class _Builder:
         if not isinstance(value, str):
             self.error(WRONG_SHAPE, f"{what} must be text, not {_kind(value)}", span)
             return ("",)
-        return parse_template(value, span, self.diagnostics)
+        return parse_template(value, span, self.diagnostics, site)
 
 
 def _kind(value: Any) -> str:
@@ -447,10 +448,11 @@ def _scene(b: _Builder, raw: Any, file: str, span: SourceSpan, file_episode: str
         b.error(BAD_SCENE_ID, f"scene id '{sid}' must be letters, digits and _", span)
     text: tuple[Block, ...] = ()
     if "text" in s:
-        text = _blocks(b, s["text"], file, s, "text", characters)
+        text = _blocks(b, s["text"], file, s, "text", characters, f"{sid}/text")
     on_enter: tuple[Assign, ...] = ()
     if "on_enter" in s:
-        on_enter = b.effects(s["on_enter"], file, s, "on_enter", f"on_enter of '{sid}'")
+        on_enter = b.effects(s["on_enter"], file, s, "on_enter", f"on_enter of '{sid}'",
+                             f"{sid}/on_enter")
     choices: list[Choice] = []
     raw_choices = s.get("choices")
     if raw_choices is not None:
@@ -492,31 +494,34 @@ def _choice(b: _Builder, raw: Any, file: str, span: SourceSpan, sid: str) -> Cho
     target = b.string(c, "to", file, "a choice") or ""
     cid = b.string(c, "id", file, "a choice") or target
     where = b.here(file, c, "to")
+    site = f"{sid}/choices/{cid}"
     condition = None
     if "if" in c:
         condition = b.expression(c["if"], b.text_span(file, c, "if"), f"the condition of "
-                                 f"'{sid}/{cid}'")
+                                 f"'{sid}/{cid}'", f"{site}/if")
     locked = b.string(c, "locked", file, "a choice", default=None) if "locked" in c else None
     if locked is not None and "if" not in c:
         b.error(MISSING_FIELD, "'locked' explains a condition, so this choice needs an 'if'",
                 b.here(file, c, "locked"))
     effects: tuple[Assign, ...] = ()
     if "do" in c:
-        effects = b.effects(c["do"], file, c, "do", f"the effects of '{sid}/{cid}'")
+        effects = b.effects(c["do"], file, c, "do", f"the effects of '{sid}/{cid}'",
+                            f"{site}/do")
     once = c.get("once", False)
     if not isinstance(once, bool):
         b.error(WRONG_SHAPE, "'once' must be true or false", b.here(file, c, "once"))
         once = False
-    label = b.template(c.get("label", ""), b.text_span(file, c, "label"), "a choice label")
+    label = b.template(c.get("label", ""), b.text_span(file, c, "label"), "a choice label",
+                       f"{site}/label")
     return Choice(cid, label, target, where, condition, locked, effects, once,
                   b.string_list(c, "tags", file, "a choice"))
 
 
 def _blocks(b: _Builder, raw: Any, file: str, parent: Any, key: Any,
-            characters: dict[str, Character]) -> tuple[Block, ...]:
+            characters: dict[str, Character], site: str) -> tuple[Block, ...]:
     if isinstance(raw, str | int | float) and not isinstance(raw, bool):
         span = b.text_span(file, parent, key)
-        return (Narration(b.template(raw, span, "text"), span),)
+        return (Narration(b.template(raw, span, "text", site), span),)
     if not isinstance(raw, list):
         b.error(WRONG_SHAPE, f"text must be a string or a list of paragraphs, not {_kind(raw)}",
                 b.here(file, parent, key))
@@ -525,15 +530,18 @@ def _blocks(b: _Builder, raw: Any, file: str, parent: Any, key: Any,
     for i, item in enumerate(raw):
         span = b.text_span(file, raw, i)
         if isinstance(item, str | int | float) and not isinstance(item, bool):
-            out.append(Narration(b.template(item, span, "text"), span))
+            out.append(Narration(b.template(item, span, "text", f"{site}/{i}"), span))
         elif isinstance(item, dict) and "if" in item:
             extra = set(item) - {"if", "then", "else"}
             if extra:
                 b.error(UNKNOWN_FIELD, f"a conditional block takes if/then/else, not "
                         f"'{sorted(extra)[0]}'", span)
-            cond = b.expression(item["if"], b.text_span(file, item, "if"), "a text condition")
-            then = _blocks(b, item.get("then", []), file, item, "then", characters)
-            otherwise = _blocks(b, item.get("else", []), file, item, "else", characters)
+            cond = b.expression(item["if"], b.text_span(file, item, "if"), "a text condition",
+                                f"{site}/{i}/if")
+            then = _blocks(b, item.get("then", []), file, item, "then", characters,
+                           f"{site}/{i}/then")
+            otherwise = _blocks(b, item.get("else", []), file, item, "else", characters,
+                                f"{site}/{i}/else")
             if cond is not None:
                 out.append(ConditionalBlock(cond, then, otherwise, span))
         elif isinstance(item, dict) and len(item) == 1:
@@ -544,7 +552,8 @@ def _blocks(b: _Builder, raw: Any, file: str, parent: Any, key: Any,
                 b.error(UNKNOWN_SPEAKER, f"unknown speaker '{speaker}'{hint}; declare it under "
                         "'characters', or quote the paragraph if it is narration with ': '",
                         b.here(file, raw, i))
-            out.append(Dialogue(str(speaker), b.template(line, line_span, "dialogue"),
+            out.append(Dialogue(str(speaker), b.template(line, line_span, "dialogue",
+                                                         f"{site}/{i}"),
                                 line_span))
         else:
             b.error(WRONG_SHAPE, "a text block is a paragraph, a {speaker: line} or an "

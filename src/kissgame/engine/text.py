@@ -41,8 +41,12 @@ def _close_brace(text: str, start: int) -> int:
     return -1
 
 
-def parse_template(text: str, span: SourceSpan, diags: list[Diagnostic]) -> Template:
-    """Parse ``text``; report problems into ``diags`` and return what could be parsed."""
+def parse_template(text: str, span: SourceSpan, diags: list[Diagnostic],
+                   site: str = "") -> Template:
+    """Parse ``text``; report problems into ``diags`` and return what could be parsed.
+
+    ``site`` names the text's place in its scene; the n-th ``{...}`` in it rolls its
+    dice as ``site/n``, so editing other text never changes them."""
     if "{" not in text and "}" not in text:
         return (text,)
     # stack of frames: [parts, arms, current_condition]; the bottom frame has no arms
@@ -57,10 +61,14 @@ def parse_template(text: str, span: SourceSpan, diags: list[Diagnostic]) -> Temp
             parts.append("".join(literal))
             literal.clear()
 
+    count = 0
+
     def expr_at(source: str, offset: int) -> Expr | None:
+        nonlocal count
         where = span_at(span, text, offset)
+        count += 1
         try:
-            ir = parse_expression_ir(source, f"{where.file}:{where.line}:{where.col}")
+            ir = parse_expression_ir(source, f"{site}/{count}")
         except ParseFailure as exc:
             diags.append(exc.descriptor.at(span_at(where, source, exc.offset), exc.args[0]))
             return None
