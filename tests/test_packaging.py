@@ -61,3 +61,4 @@ def test_wheel_contains_the_story(tmp_path):
     assert any(n.startswith("kissgame/story/scenes/") for n in names)
     assert "kissgame/engine/runtime.py" in names
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
+    assert "kissgame/web/app_index.html" in names

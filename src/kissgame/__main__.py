@@ -240,6 +240,26 @@ def cmd_play(args: argparse.Namespace) -> int:
                    replay_speed=getattr(args, "speed", 1.0))
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    root = _story_dir(args.dir)
+    try:
+        from .serve import exposure_warning, serve
+    except ImportError:
+        raise UsageError("playing in a browser needs the web extra: "
+                         "pip install 'kissgame[web]'") from None
+    story = _load_or_report(root)
+    if story is None:
+        return EXIT_FAIL
+    if warning := exposure_warning(args.host, args.port):
+        print(warning, file=sys.stderr)
+    try:
+        serve(root, story.title, args.host, args.port)
+    except OSError as exc:
+        error(f"cannot serve on {args.host}:{args.port}: {exc.strerror or exc}")
+        return EXIT_FAIL
+    return EXIT_OK
+
+
 DIR_HELP = "story folder (default: the built-in story)"
 
 
@@ -266,6 +286,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--speed", type=float, default=1.0, metavar="SECONDS",
                    help="with --replay: seconds per step, 0.25 to 4 (default 1)")
     p.set_defaults(func=cmd_play)
+
+    p = command("serve", "play in a web browser (needs: pip install 'kissgame[web]')")
+    p.add_argument("dir", nargs="?", metavar="DIR", help=DIR_HELP)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default "
+                   "127.0.0.1: this machine only; any other address warns first)")
+    p.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    p.set_defaults(func=cmd_serve)
 
     p = command("check", "lint a story: every error and warning with its place")
     p.add_argument("dir", nargs="?", metavar="DIR", help=DIR_HELP)

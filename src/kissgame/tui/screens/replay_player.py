@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+from datetime import datetime
 from pathlib import Path
 
 from rich.text import Text
@@ -16,6 +18,7 @@ from ...branches import export_recording
 from ...engine import GameState, Story, current, new_game, replay
 from ...engine.runtime import Diverged
 from ...recording import Recording, RecordingError, read_recording
+from ...saves import _safe_name
 from ..widgets.prose import beat_text
 from .branch_map import take_over
 
@@ -183,6 +186,8 @@ def export_current(app: App) -> Path | None:
     if state is None:
         app.notify("There is no playthrough to export yet.")
         return None
+    if app.is_web:
+        return _deliver(app, state)
     try:
         path = export_recording(app.story, state)  # type: ignore[attr-defined]
     except OSError as exc:
@@ -191,3 +196,14 @@ def export_current(app: App) -> Path | None:
     app.notify(f"Recording of {len(state.path)} choices saved to {path}", title="Exported",
                timeout=8)
     return path
+
+
+def _deliver(app: App, state: GameState) -> None:
+    """In a browser (kissgame serve): a download, and nothing written on the server."""
+    story: Story = app.story  # type: ignore[attr-defined]
+    name = f"{_safe_name(story.id)}-{datetime.now():%Y%m%d-%H%M%S}.yaml"
+    text = Recording.from_state(story, state, f"{story.title}: {len(state.path)} choices")
+    app.deliver_text(io.StringIO(text.to_yaml()), save_filename=name,
+                     mime_type="application/yaml", encoding="utf-8")
+    app.notify(f"Recording of {len(state.path)} choices sent to your browser as {name}",
+               title="Exported", timeout=8)
