@@ -1,0 +1,129 @@
+"""The language server's own logic, without the protocol: where names are written
+(index) and what is being typed (context)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kissgame.checker import check
+from kissgame.loader import MANIFEST, story_files
+from kissgame.lsp.context import ENDINGS, FIELDS, SCENES, SPEAKERS, VARIABLES, context_at
+from kissgame.lsp.index import SCENE, SPEAKER, VAR, index_text
+from kissgame.resources import default_story_root
+
+
+def test_every_name_in_the_built_in_story_is_found_where_it_is_written():
+    root = default_story_root()
+    story = check(root)[0].story
+    assert story is not None
+    seen = {SCENE: set(), VAR: set(), SPEAKER: set()}
+    for path in [root / MANIFEST, *story_files(root)]:
+        text = path.read_text(encoding="utf-8")
+        lines = text.split("\n")
+        index = index_text(text, path.name == MANIFEST)
+        assert index is not None
+        for occ in index.occurrences:
+            assert lines[occ.line][occ.col:occ.end] == occ.text, (path.name, occ)
+            if occ.kind in seen:
+                seen[occ.kind].add(occ.name)
+    assert seen[SCENE] == set(story.scenes)
+    assert seen[VAR] == set(story.vars)
+    assert seen[SPEAKER] == set(story.characters)
+
+
+def test_names_inside_expressions_templates_and_quotes():
+    text = (
+        "scenes:\n"
+        "  - id: a\n"
+        "    text:\n"
+        "      - \"Hi {if visits('b') > 1 and ship.x}again{end}, {n}.\"\n"
+        "      - q: >-\n"
+        "          folded {ship.x +\n"
+        "          n}\n"
+        "    choices:\n"
+        "      - {label: go, to: b, if: 'flag.y', do: [n += 1]}\n"
+    )
+    index = index_text(text, is_manifest=False)
+    assert index is not None
+    lines = text.split("\n")
+
+    def at(kind, name, line, before=""):
+        return kind, name, line, lines[line].index(before + name) + len(before)
+
+    found = {(o.kind, o.name, o.line, o.col) for o in index.occurrences if o.kind != "field"}
+    assert found == {
+        at(SCENE, "a", 1), at(SCENE, "b", 3), at(VAR, "ship.x", 3), at(VAR, "n", 3, "{"),
+        at(SPEAKER, "q", 4), at(VAR, "ship.x", 5), at(VAR, "n", 6),
+        at(SCENE, "b", 8, "to: "), at(VAR, "flag.y", 8), at(VAR, "n", 8, "[")}
+    assert index.default_choice_targets == {"b"}
+
+
+def test_a_file_that_does_not_parse_has_no_index():
+    assert index_text("scenes:\n  - id: [\n", is_manifest=False) is None
+
+
+SCENE_FILE = """\
+scenes:
+  - id: a
+    title: x
+    text:
+      - hello
+      - q: "hi {cou"
+      -~
+    choices:
+      - label: "go"
+        to: st
+        if: "flag.a and cou"
+        do:
+          - courage += 1
+          - cou
+~~~~~~~~
+      - {label: x, to: ab
+    ti
+  - id: b
+    ending: fr
+""".replace("~", " ").split("\n")  # ~ stands for a space an author has just typed
+
+
+@pytest.mark.parametrize(("row", "upto", "want", "prefix", "obj"), [
+    (2, "    ", FIELDS, "", "scene"),
+    (5, "{cou", VARIABLES, "cou", ""),
+    (6, "- ", SPEAKERS, "", "conditional"),
+    (9, "to: st", SCENES, "st", ""),
+    (10, "and cou", VARIABLES, "cou", ""),
+    (10, "flag.a", VARIABLES, "flag.a", ""),
+    (13, "- cou", VARIABLES, "cou", ""),
+    (14, "        ", FIELDS, "", "choice"),
+    (15, "to: ab", SCENES, "ab", ""),
+    (16, "ti", FIELDS, "ti", "scene"),
+    (18, "ending: fr", ENDINGS, "fr", ""),
+    (0, "", FIELDS, "", "scene_file"),
+])
+def test_what_is_being_typed(row, upto, want, prefix, obj):
+    col = SCENE_FILE[row].index(upto) + len(upto)
+    found = context_at(SCENE_FILE, row, col, is_manifest=False)
+    assert found is not None
+    assert (found.want, found.prefix, found.obj) == (want, prefix, obj)
+    assert found.start == col - len(prefix)
+
+
+def test_fields_already_written_are_known():
+    found = context_at(SCENE_FILE, 14, 8, is_manifest=False)
+    assert found is not None and found.siblings == {"label", "to", "if", "do"}
+    found = context_at(SCENE_FILE, 16, 6, is_manifest=False)
+    assert found is not None and found.siblings == {"id", "title", "text", "choices"}
+
+
+def test_no_completion_inside_a_string_literal_or_plain_prose():
+    assert context_at(["    if: \"name == 'ab"], 0, 20, False) is None
+    assert context_at(["      - just some prose"], 0, 20, False) is None
+
+
+def test_manifest_objects():
+    lines = ["vars:", "  x: 1", "endings:", "  good:", "    ti", "characters:", "  q:",
+             "    na"]
+    assert context_at(lines, 4, 6, True).obj == "ending"
+    assert context_at(lines, 7, 6, True).obj == "character"
+    assert Path(MANIFEST).name == "story.yaml"
