@@ -127,3 +127,12 @@ def test_manifest_objects():
     assert context_at(lines, 4, 6, True).obj == "ending"
     assert context_at(lines, 7, 6, True).obj == "character"
     assert Path(MANIFEST).name == "story.yaml"
+
+
+def test_aliases_cannot_make_indexing_explode():
+    # each level doubles what a naive walk visits: 2**40 blocks in a few hundred bytes
+    levels = ["a0: &a0 [\"{x}\"]"] + [
+        f"a{i}: &a{i} [{{if: x, then: *a{i - 1}, else: *a{i - 1}}}]" for i in range(1, 41)]
+    text = "\n".join(["vars: {x: 1}", *levels, "scenes:", "  - id: s", "    text: *a40"])
+    index = index_text(text, is_manifest=False)
+    assert index is None or len(index.occurrences) < 1000

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from ..engine.build import BOUNDED_VAR_FIELDS
-from ..loader import YamlLoader
+from ..loader import MAX_FILE_BYTES, YamlLoader
 
 SCENE, VAR, SPEAKER, ENDING, EPISODE, FIELD = (
     "scene", "variable", "speaker", "ending", "episode", "field")
@@ -77,16 +77,18 @@ class FileIndex:
 
 def index_text(text: str, is_manifest: bool) -> FileIndex | None:
     """The index of one story file, or None when its YAML does not parse."""
+    if len(text) > MAX_FILE_BYTES:
+        return None
     try:
         node = yaml.compose(text, Loader=YamlLoader)
+        walker = _Walker(text)
+        if isinstance(node, yaml.MappingNode):
+            if is_manifest:
+                walker.manifest(node)
+            else:
+                walker.scene_file(node)
     except (yaml.YAMLError, RecursionError):
         return None
-    walker = _Walker(text)
-    if isinstance(node, yaml.MappingNode):
-        if is_manifest:
-            walker.manifest(node)
-        else:
-            walker.scene_file(node)
     return walker.index
 
 
@@ -124,6 +126,15 @@ class _Walker:
             if ch == "\n":
                 self.starts.append(i + 1)
         self.index = FileIndex()
+        self.seen: set[int] = set()
+
+    def fresh(self, node: yaml.Node) -> bool:
+        """False for a node met before: an alias (which the loader refuses anyway) must
+        not make a walk through a small file exponential."""
+        if id(node) in self.seen:
+            return False
+        self.seen.add(id(node))
+        return True
 
     # -- recording places
 
@@ -194,7 +205,7 @@ class _Walker:
             self.add(VAR, name, line, col, name)
 
     def expression(self, node: yaml.Node) -> None:
-        if isinstance(node, yaml.SequenceNode):
+        if isinstance(node, yaml.SequenceNode) and self.fresh(node):
             for item in node.value:
                 self.expression(item)
         elif isinstance(node, yaml.ScalarNode):
@@ -247,7 +258,7 @@ class _Walker:
                                 self.whole(VAR, v)
 
     def vars(self, node: yaml.Node, prefix: str) -> None:
-        if not isinstance(node, yaml.MappingNode):
+        if not isinstance(node, yaml.MappingNode) or not self.fresh(node):
             return
         for key_node, value in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
@@ -275,6 +286,8 @@ class _Walker:
                         self.scene(item)
 
     def scene(self, node: yaml.MappingNode) -> None:
+        if not self.fresh(node):
+            return
         for key, value in self.fields("scene", node):
             if key == "id":
                 occ = self.whole(SCENE, value, is_def=True)
@@ -298,6 +311,8 @@ class _Walker:
                         self.choice(item)
 
     def choice(self, node: yaml.MappingNode) -> None:
+        if not self.fresh(node):
+            return
         pairs = dict(self.fields("choice", node))
         for key, value in pairs.items():
             if key == "to":
@@ -315,7 +330,7 @@ class _Walker:
         if isinstance(node, yaml.ScalarNode):
             self.template(node)
             return
-        if not isinstance(node, yaml.SequenceNode):
+        if not isinstance(node, yaml.SequenceNode) or not self.fresh(node):
             return
         for item in node.value:
             if isinstance(item, yaml.ScalarNode):
