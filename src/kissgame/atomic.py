@@ -5,7 +5,11 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import time
 from pathlib import Path
+
+STALE_SECONDS = 60.0
+"""A temporary file this old is a leftover: a write takes milliseconds."""
 
 
 def write_atomic(path: Path, data: str | bytes, keep_backup: bool = False) -> None:
@@ -51,3 +55,30 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def clean_stale(folder: Path, now: float | None = None) -> int:
+    """Delete the temporaries that interrupted writes left in ``folder``; returns how many.
+
+    Only names this module makes are touched (``.NAME.XXXX.tmp`` and ``NAME.bak.tmp``),
+    and only when older than ``STALE_SECONDS``, so a write in progress in another
+    process is left alone.
+    """
+    now = time.time() if now is None else now
+    removed = 0
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    for entry in entries:
+        name = entry.name
+        if not (name.endswith(".tmp") and (name.startswith(".") or name.endswith(".bak.tmp"))):
+            continue
+        try:
+            if entry.is_file(follow_symlinks=False) and \
+                    now - entry.stat(follow_symlinks=False).st_mtime > STALE_SECONDS:
+                os.unlink(entry.path)
+                removed += 1
+        except OSError:
+            continue
+    return removed

@@ -20,7 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .atomic import write_atomic
+from . import playerfile
+from .atomic import clean_stale, write_atomic
 from .engine.model import Story
 from .engine.runtime import Diverged, choice_views, replay
 from .engine.state import GameState
@@ -28,6 +29,7 @@ from .recording import Recording, write_recording
 from .resources import data_dir
 
 BRANCHES_VERSION = 1
+MAX_BRANCHES_BYTES = 16 * 1024 * 1024
 
 
 def _now() -> str:
@@ -46,12 +48,12 @@ class Arrival:
 
     @classmethod
     def from_dict(cls, data: Any) -> Arrival:
-        seed, path = data["seed"], data["path"]
+        if not isinstance(data, dict):
+            raise ValueError("arrival")
+        seed = data["seed"]
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise ValueError("seed")
-        if not isinstance(path, list) or not all(isinstance(c, str) for c in path):
-            raise ValueError("path")
-        return cls(seed, tuple(path))
+        return cls(seed, playerfile.choice_path(data["path"]))
 
 
 @dataclass
@@ -73,20 +75,18 @@ class SceneMemory:
     def from_dict(cls, data: Any) -> SceneMemory:
         if not isinstance(data, dict):
             raise ValueError("scene entry")
-        visits = data.get("visits", 0)
+        visits = playerfile.whole(data.get("visits", 0), "visits")
         seen = data.get("seen", {})
         taken = data.get("taken", {})
-        if isinstance(visits, bool) or not isinstance(visits, int):
-            raise ValueError("visits")
-        if not isinstance(seen, dict) or not all(isinstance(v, str) for v in seen.values()):
+        if not isinstance(seen, dict) or not isinstance(taken, dict):
             raise ValueError("seen")
-        if not isinstance(taken, dict) or not all(
-                isinstance(v, int) and not isinstance(v, bool) for v in taken.values()):
-            raise ValueError("taken")
         arrival = data.get("arrival")
-        return cls(visits, str(data.get("first_seen", "")),
+        return cls(visits, playerfile.iso_time(data.get("first_seen", ""), "first_seen"),
                    Arrival.from_dict(arrival) if arrival is not None else None,
-                   {str(k): v for k, v in seen.items()}, {str(k): v for k, v in taken.items()})
+                   {playerfile.text(k, "a choice id", 200): playerfile.text(v, "a choice label")
+                    for k, v in seen.items()},
+                   {playerfile.text(k, "a choice id", 200): playerfile.whole(v, "taken")
+                    for k, v in taken.items()})
 
 
 @dataclass
@@ -104,10 +104,9 @@ class EndingMemory:
     def from_dict(cls, data: Any) -> EndingMemory:
         if not isinstance(data, dict):
             raise ValueError("ending entry")
-        times = data.get("times", 1)
-        if isinstance(times, bool) or not isinstance(times, int):
-            raise ValueError("times")
-        return cls(str(data.get("first_found", "")), str(data.get("last_found", "")), times,
+        return cls(playerfile.iso_time(data.get("first_found", ""), "first_found"),
+                   playerfile.iso_time(data.get("last_found", ""), "last_found"),
+                   playerfile.whole(data.get("times", 1), "times"),
                    Arrival.from_dict(data["arrival"]))
 
 
@@ -286,8 +285,7 @@ def memory_path(story_id: str, folder: Path | None = None) -> Path:
 
 
 def _read(path: Path, story: Story) -> tuple[BranchMemory, list[str]]:
-    text = path.read_text(encoding="utf-8")
-    return BranchMemory.from_dict(json.loads(text), story)
+    return BranchMemory.from_dict(playerfile.read_json(path, MAX_BRANCHES_BYTES), story)
 
 
 def load_memory(story: Story, folder: Path | None = None) -> tuple[BranchMemory, str | None]:
@@ -297,6 +295,7 @@ def load_memory(story: Story, folder: Path | None = None) -> tuple[BranchMemory,
     damaged file is renamed ``*.damaged`` so the next save does not destroy it)."""
     path = memory_path(story.id, folder)
     backup = path.with_name(path.name + ".bak")
+    clean_stale(path.parent)
     if not path.exists():
         if backup.exists():  # a crash between the two renames of a save
             try:
@@ -323,6 +322,8 @@ def load_memory(story: Story, folder: Path | None = None) -> tuple[BranchMemory,
 
 
 def _reason(exc: BaseException) -> str:
+    if isinstance(exc, playerfile.PlayerFileError):
+        return str(exc)
     if isinstance(exc, json.JSONDecodeError):
         return f"not valid JSON at line {exc.lineno}, column {exc.colno}"
     if isinstance(exc, UnicodeDecodeError):

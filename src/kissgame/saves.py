@@ -27,9 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .atomic import write_atomic
+from . import __version__, playerfile
+from .atomic import clean_stale, write_atomic
 from .engine import Diverged, GameState, StateFormatError, Story, replay
+from .engine.expr import over_limit
+from .playerfile import PlayerFileError
 from .resources import data_dir
 
 SAVE_VERSION = 1
@@ -98,24 +100,53 @@ class SaveData:
             raise SaveIncompatible(
                 f"save format {version} is too old (the oldest this version reads is "
                 f"{MIN_COMPATIBLE})")
+        try:
+            return cls._checked(data, version)
+        except PlayerFileError as exc:
+            raise SaveDamaged(f"the save is damaged: {exc}") from None
+
+    @classmethod
+    def _checked(cls, data: dict[str, Any], version: int) -> SaveData:
         story_id, fp = data.get("story_id"), data.get("story_fingerprint")
         if not isinstance(story_id, str) or not isinstance(fp, str):
             raise SaveDamaged("the save does not say which story it belongs to")
+        story_id = playerfile.text(story_id, "the story id", 200)
+        fp = playerfile.text(fp, "the story fingerprint", 200)
         try:
-            state = GameState.from_dict(data.get("state"))
+            state = GameState.from_dict(_clean_state(data.get("state")))
         except StateFormatError as exc:
             raise SaveDamaged(f"the saved game is damaged: {exc}") from None
-        numbers = {k: data.get(k, 0) for k in ("saved_at", "play_seconds")}
-        for key, value in numbers.items():
-            if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
-                raise SaveDamaged(f"the save's {key} is not a valid number")
-        texts = {k: data.get(k, "") for k in ("episode", "scene_title", "kissgame")}
-        for key, value in texts.items():
-            if not isinstance(value, str):
-                raise SaveDamaged(f"the save's {key} is not text")
-        return cls(story_id, fp, state, float(numbers["saved_at"]),
-                   float(numbers["play_seconds"]), texts["episode"], texts["scene_title"],
-                   version, texts["kissgame"])
+        saved_at = playerfile.number(data.get("saved_at", 0), "the save's saved_at",
+                                     playerfile.MAX_TIMESTAMP)
+        play_seconds = playerfile.number(data.get("play_seconds", 0), "the save's "
+                                         "play_seconds", playerfile.MAX_PLAY_SECONDS)
+        texts = {k: playerfile.text(data.get(k, ""), f"the save's {k}")
+                 for k in ("episode", "scene_title", "kissgame")}
+        return cls(story_id, fp, state, saved_at, play_seconds, texts["episode"],
+                   texts["scene_title"], version, texts["kissgame"])
+
+
+def _clean_state(raw: Any) -> Any:
+    """The saved state with its text made printable and its path bounded; the engine
+    checks the shape (GameState.from_dict)."""
+    if not isinstance(raw, dict):
+        return raw
+    clean = dict(raw)
+    if isinstance(raw.get("scene"), str):
+        clean["scene"] = playerfile.text(raw["scene"], "the saved scene", 200)
+    if isinstance(raw.get("vars"), dict):
+        clean["vars"] = {playerfile.text(k, "a variable name", 200):
+                         playerfile.text(v, f"variable '{k}'") if isinstance(v, str) else v
+                         for k, v in raw["vars"].items()}
+        for name, value in clean["vars"].items():
+            problem = over_limit(value)
+            if problem:
+                raise PlayerFileError(f"variable '{name}' is beyond the limits: {problem}")
+    if "path" in raw:
+        clean["path"] = list(playerfile.choice_path(raw["path"]))
+    if isinstance(raw.get("once"), list) and len(raw["once"]) > playerfile.MAX_CHOICES:
+        raise PlayerFileError("the saved state remembers too many choices")
+    return clean
 
 
 @dataclass(frozen=True)
@@ -152,22 +183,10 @@ def slot_label(slot: str) -> str:
 
 def read_save_file(path: Path) -> SaveData:
     """Read and parse one save file. Raises SaveDamaged/SaveIncompatible, or OSError."""
-    size = path.stat().st_size
-    if size > MAX_SAVE_BYTES:
-        raise SaveDamaged(f"the file is {size} bytes, far too large for a save")
-    raw = path.read_bytes()
-    if not raw.strip():
-        raise SaveDamaged("the file is empty (the save was interrupted)")
     try:
-        data = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise SaveDamaged("the file is not text (it may be corrupted)") from None
-    except json.JSONDecodeError as exc:
-        what = "corrupted" if raw.rstrip().endswith(b"}") else "truncated"
-        raise SaveDamaged(f"the file is {what} (not valid JSON at line {exc.lineno}, "
-                          f"column {exc.colno})") from None
-    except RecursionError:
-        raise SaveDamaged("the file is corrupted (nested too deeply)") from None
+        data = playerfile.read_json(path, MAX_SAVE_BYTES)
+    except PlayerFileError as exc:
+        raise SaveDamaged(str(exc)) from None
     return SaveData.from_dict(data)
 
 
@@ -184,6 +203,7 @@ class SaveStore:
         self.story_id = story_id
         self.folder = (folder or data_dir() / "saves") / _safe_name(story_id)
         self.clock = clock
+        clean_stale(self.folder)
 
     def path(self, slot: str) -> Path:
         if slot not in ALL_SLOTS:

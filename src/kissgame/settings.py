@@ -11,13 +11,15 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from .atomic import write_atomic
+from .atomic import clean_stale, write_atomic
+from .playerfile import PlayerFileError, read_json
 from .resources import data_dir
 
 REVEAL_SPEEDS: dict[str, int] = {"instant": 0, "fast": 200, "normal": 80, "slow": 35}
 """Text reveal speeds in characters per second; 0 shows the whole scene at once."""
 
 DEFAULT_THEME = "textual-dark"
+MAX_SETTINGS_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -39,9 +41,10 @@ def settings_path() -> Path:
 
 def load_settings(path: Path | None = None) -> Settings:
     path = path or settings_path()
+    clean_stale(path.parent)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
+        data = read_json(path, MAX_SETTINGS_BYTES)
+    except (OSError, PlayerFileError):
         return Settings()
     if not isinstance(data, dict):
         return Settings()
@@ -49,7 +52,8 @@ def load_settings(path: Path | None = None) -> Settings:
     values: dict[str, Any] = {}
     for f in fields(Settings):
         value = data.get(f.name)
-        values[f.name] = value if isinstance(value, str) and value else getattr(defaults, f.name)
+        usable = isinstance(value, str) and 0 < len(value) <= 100 and value.isprintable()
+        values[f.name] = value if usable else getattr(defaults, f.name)
     if values["reveal"] not in REVEAL_SPEEDS:
         values["reveal"] = defaults.reveal
     return Settings(**values)
