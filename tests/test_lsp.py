@@ -27,7 +27,8 @@ WAIT = 60  # seconds: a generous bound for a loaded CI machine, never a speed cl
     server_command=[sys.executable, "-m", "kissgame", "lsp"]))
 async def client(lsp_client: LanguageClient):
     yield
-    await lsp_client.shutdown_session()
+    if not lsp_client.stopped:  # a test may have shut it down itself
+        await lsp_client.shutdown_session()
 
 
 @pytest.fixture
@@ -211,6 +212,9 @@ async def test_completion_of_ids_variables_speakers_endings_and_fields(
 
     endings = await complete(client, uri, position_of(text, "ending: friends", 8))
     assert set(endings) == {"friends", "alone"}
+
+    episodes = await complete(client, uri, position_of(text, "episode: lunch", 9))
+    assert episodes["lunch"].detail == "Lunch"
 
     fields = await complete(client, uri, position_of(text, "to: wi\n        \n", 15))
     assert {"id", "once", "locked", "tags"} <= set(fields)
@@ -414,3 +418,19 @@ async def test_document_and_workspace_symbols(client, built_in):
         ("ep1_train", "The Airport Railroad")]
     everything = await client.workspace_symbol_async(types.WorkspaceSymbolParams(query=""))
     assert len(everything) == len(check(built_in)[0].story.scenes)
+
+
+async def test_stories_in_the_workspace_are_known_before_a_file_is_opened(client, tmp_path,
+                                                                          scaffolded):
+    await start(client, tmp_path)  # a workspace with the story one folder down
+    manifest_uri = (scaffolded / "story.yaml").as_uri()
+    assert await diagnostics(client, manifest_uri) == []
+    found = await client.workspace_symbol_async(types.WorkspaceSymbolParams(query="table"))
+    assert [(s.name, s.location.uri) for s in found] == [
+        ("with_q", (scaffolded / "scenes" / "lunch.yaml").as_uri())]
+
+
+async def test_the_server_exits_0_after_shutdown_and_exit(client, scaffolded):
+    await start(client, scaffolded)
+    await client.shutdown_session()
+    assert client._server.returncode == 0

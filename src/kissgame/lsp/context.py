@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-SCENES, VARIABLES, SPEAKERS, ENDINGS, FIELDS = (
-    "scenes", "variables", "speakers", "endings", "fields")
+SCENES, VARIABLES, SPEAKERS, ENDINGS, EPISODES, FIELDS = (
+    "scenes", "variables", "speakers", "endings", "episodes", "fields")
 
 _KEY_LINE = re.compile(r"^(\s*)((?:-\s+)*)(?P<key>[A-Za-z_][\w.]*)\s*:(?:\s+|$)")
 _FLOW_VALUE = re.compile(r"[{,]\s*(?P<key>[A-Za-z_]\w*)\s*:\s+(?=[^,{}]*$)")
@@ -125,8 +125,9 @@ def context_at(lines: list[str], row: int, col: int, is_manifest: bool) -> Conte
         bare = typed.lstrip("'\"")
         if key in ("to", "next", "start") and re.fullmatch(r"\w*", bare):
             return Context(SCENES, bare, col - len(bare))
-        if key == "ending" and re.fullmatch(r"\w*", bare):
-            return Context(ENDINGS, bare, col - len(bare))
+        if key in ("ending", "episode") and re.fullmatch(r"\w*", bare):
+            want = ENDINGS if key == "ending" else EPISODES
+            return Context(want, bare, col - len(bare))
         if key in _EXPRESSION_KEYS or key == "var":
             return _name(VARIABLES, typed[1:] if typed[:1] in "'\"" else typed, col)
         return None

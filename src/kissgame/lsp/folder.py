@@ -300,6 +300,8 @@ class StoryFolder:
         if context.want == ctx.ENDINGS:
             return [Completion(e.id, ENDING, e.title, e.hint)
                     for e in story.endings.values()]
+        if context.want == ctx.EPISODES:
+            return [Completion(e.id, EPISODE, e.title) for e in story.episodes.values()]
         if context.want == ctx.SPEAKERS:
             return [Completion(c.id, SPEAKER, c.name, f"a line said by {c.name}",
                                f'{c.id}: "$0"') for c in story.characters.values()]

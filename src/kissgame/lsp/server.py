@@ -19,6 +19,7 @@ from pygls.workspace.position_codec import PositionCodec, ServerTextPosition
 
 from .. import __version__
 from ..engine.diagnostics import ERROR, Diagnostic
+from ..loader import MANIFEST
 from . import context as ctx
 from .folder import Completion, RenameError, StoryFolder, find_root
 from .index import ENDING, EPISODE, FIELD, SCENE, SPEAKER, VAR, Occurrence
@@ -27,6 +28,7 @@ DEBOUNCE_SECONDS = 0.3
 _ITEM_KINDS = {
     SCENE: types.CompletionItemKind.Module, VAR: types.CompletionItemKind.Variable,
     SPEAKER: types.CompletionItemKind.Constructor, ENDING: types.CompletionItemKind.EnumMember,
+    EPISODE: types.CompletionItemKind.Folder,
     FIELD: types.CompletionItemKind.Field, "function": types.CompletionItemKind.Function,
 }
 
@@ -96,7 +98,12 @@ class StoryServer(LanguageServer):
     async def refresh(self, folder: StoryFolder) -> None:
         generation = self._generation.get(folder.root, 0) + 1
         self._generation[folder.root] = generation
-        snapshot = await asyncio.to_thread(folder.compute, self.open_texts(folder))
+        try:
+            snapshot = await asyncio.to_thread(folder.compute, self.open_texts(folder))
+        except Exception as exc:  # a bug must not stop the server: say so, keep serving
+            self.window_log_message(types.LogMessageParams(
+                types.MessageType.Error, f"kissgame: checking {folder.root} failed: {exc!r}"))
+            return
         if self._generation[folder.root] != generation:
             return  # a newer check has started; its findings will be published
         folder.accept(snapshot)
@@ -363,7 +370,9 @@ async def initialized(ls: StoryServer, params: types.InitializedParams) -> None:
         fs_path = to_fs_path(workspace_folder.uri)
         if fs_path is None:
             continue
-        root = Path(fs_path).resolve()
-        if (root / "story.yaml").is_file():
-            folder = ls.folders.setdefault(root, StoryFolder(root))
-            ls.schedule(folder, delay=0)
+        top = Path(fs_path).resolve()
+        # the folder itself, or a story one level down (a repository with story/ in it)
+        for manifest in [top / MANIFEST, *sorted(top.glob(f"*/{MANIFEST}"))]:
+            if manifest.is_file():
+                folder = ls.folders.setdefault(manifest.parent, StoryFolder(manifest.parent))
+                ls.schedule(folder, delay=0)
