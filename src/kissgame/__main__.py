@@ -151,7 +151,15 @@ def cmd_explore(args: argparse.Namespace) -> int:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    from .recording import RecordingError, read_recording, run_recording
+    from .recording import (
+        RecordingError,
+        first_difference,
+        read_recording,
+        run_recording,
+        transcript_path,
+        transcript_text,
+        write_recording,
+    )
 
     try:
         recording = read_recording(args.file)
@@ -163,10 +171,37 @@ def cmd_replay(args: argparse.Namespace) -> int:
     if story is None:
         return EXIT_FAIL
     result = run_recording(story, recording)
-    print("\n".join(result.transcript))
+    print("\n".join(result.golden if args.transcript or args.update else result.transcript))
     if not result.ok:
         error(f"{args.file}: {result.problem}")
         return EXIT_FAIL
+    golden = transcript_path(args.file, recording)
+    if args.update:
+        try:
+            golden.write_text(transcript_text(result.golden), encoding="utf-8")
+            if recording.transcript is None:
+                recording.transcript = golden.name
+                write_recording(args.file, recording)
+        except OSError as exc:
+            error(f"cannot write {display_path(str(golden))}: {exc.strerror or exc}")
+            return EXIT_FAIL
+        print(f"wrote {display_path(str(golden))}", file=sys.stderr)
+        return EXIT_OK
+    if recording.transcript is not None:
+        try:
+            expected = golden.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            error(f"{args.file}: cannot read its transcript {display_path(str(golden))}: "
+                  f"{getattr(exc, 'strerror', None) or exc}; write it with --update")
+            return EXIT_FAIL
+        difference = first_difference(expected, result.golden)
+        if difference is not None:
+            error(f"{display_path(str(golden))}: {difference}\n(the story changed what the "
+                  "player reads; if that is intended, rerun with --update)")
+            return EXIT_FAIL
+        print(f"replayed {len(recording.choices)} choices: ok, transcript matches",
+              file=sys.stderr)
+        return EXIT_OK
     print(f"replayed {len(recording.choices)} choices: ok", file=sys.stderr)
     return EXIT_OK
 
@@ -321,6 +356,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FILE",
                    help="a recording (YAML), as exported by the game or by explore")
     p.add_argument("--story", metavar="DIR", help=DIR_HELP)
+    p.add_argument("--transcript", action="store_true", help="print the canonical transcript "
+                   "(the format of golden transcript files)")
+    p.add_argument("--update", action="store_true", help="write the golden transcript the "
+                   "recording names (or NAME.transcript.txt beside it, named in the recording)")
     p.set_defaults(func=cmd_replay)
 
     p = command("graph", "print the scene graph for Graphviz, Mermaid or the terminal")

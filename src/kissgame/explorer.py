@@ -16,6 +16,7 @@ from typing import Any
 
 from .engine.build import scene_text_exprs
 from .engine.diagnostics import (
+    ASSUMPTION_FALSE,
     CHOICE_NEVER_AVAILABLE,
     DEAD_END_STATE,
     ENDING_UNREACHABLE,
@@ -23,8 +24,8 @@ from .engine.diagnostics import (
     Diagnostic,
 )
 from .engine.expr import Expr, calls_in, variables_in
-from .engine.model import Story
-from .engine.runtime import available_choice_ids, choose, new_game, render_lines
+from .engine.model import Scene, Story
+from .engine.runtime import available_choice_ids, choose, context, new_game, render_lines
 from .engine.state import GameState
 
 DEFAULT_MAX_STATES = 20_000
@@ -47,10 +48,13 @@ class ExploreReport:
     unreached_scenes: list[str] = field(default_factory=list)
     ending_seeds: dict[str, int] = field(default_factory=dict)
     beam_searches: int = 0
+    assumption_failures: dict[tuple[str, int], list[str]] = field(default_factory=dict)
+    """(scene, index of the assumption) -> the shortest path found that breaks it."""
 
     @property
     def ok(self) -> bool:
-        return all(p is not None for p in self.endings.values()) and not self.dead_ends
+        return (all(p is not None for p in self.endings.values()) and not self.dead_ends
+                and not self.assumption_failures)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -69,6 +73,9 @@ class ExploreReport:
             "random_runs": self.random_runs,
             "beam_searches": self.beam_searches,
             "seed": self.seed,
+            "assumption_failures": [
+                {"scene": s, "assumption": i, "path": p}
+                for (s, i), p in sorted(self.assumption_failures.items())],
         }
 
     def diagnostics(self, story: Story) -> list[Diagnostic]:
@@ -83,6 +90,11 @@ class ExploreReport:
             out.append(DEAD_END_STATE.at(story.scenes[scene_id].span, "dead end: no choice is "
                                          f"available in '{scene_id}' after "
                                          f"{' > '.join(path) or 'the start'}"))
+        for (scene_id, i), path in sorted(self.assumption_failures.items()):
+            expr = story.scenes[scene_id].assume[i]
+            out.append(ASSUMPTION_FALSE.at(expr.span, f"scene '{scene_id}' assumes "
+                                           f"'{expr.source}', but it is false after "
+                                           f"{' > '.join(path) or 'the start'}"))
         for scene_id in self.unreached_scenes:
             out.append(SCENE_NEVER_REACHED.at(story.scenes[scene_id].span,
                                               f"scene '{scene_id}' is never reached in play"))
@@ -143,6 +155,7 @@ def _all_exprs(story: Story) -> list[Expr]:
     for scene in story.scenes.values():
         exprs.extend(expr for expr, _ in scene_text_exprs(scene))
         exprs.extend(effect.value for effect in scene.on_enter)
+        exprs.extend(scene.assume)
         for choice in scene.choices:
             if choice.condition is not None:
                 exprs.append(choice.condition)
@@ -162,6 +175,8 @@ class _Tracker:
         report = self.report
         report.scenes_reached.add(state.scene)
         scene = self.story.scenes[state.scene]
+        if scene.assume:
+            self.check_assumptions(scene, state)
         if scene.ending is not None:
             if report.endings.get(scene.ending, 1) is None:
                 report.endings[scene.ending] = list(state.path)
@@ -172,6 +187,14 @@ class _Tracker:
             self.dead_scenes.add(state.scene)
             report.dead_ends.append((state.scene, list(state.path)))
         return ids
+
+    def check_assumptions(self, scene: Scene, state: GameState) -> None:
+        ctx = context(state)
+        for i, expr in enumerate(scene.assume):
+            if not expr.evaluate(ctx):
+                known = self.report.assumption_failures.get((scene.id, i))
+                if known is None or len(state.path) < len(known):
+                    self.report.assumption_failures[(scene.id, i)] = list(state.path)
 
 
 def explore(story: Story, max_states: int = DEFAULT_MAX_STATES, runs: int = DEFAULT_RUNS,

@@ -8,8 +8,10 @@ from pathlib import Path
 import yaml
 
 from .atomic import write_atomic
+from .engine.diagnostics import Diagnostic, StoryRuntimeError
+from .engine.expr import Value
 from .engine.model import Story
-from .engine.runtime import Beat, Diverged, current, replay
+from .engine.runtime import Beat, InvalidChoice, available_choice_ids, choose, current, new_game
 from .engine.state import GameState
 
 RECORDING_VERSION = 1
@@ -27,6 +29,8 @@ class Recording:
     expect_ending: str | None = None
     title: str = ""
     extra: dict = field(default_factory=dict)
+    transcript: str | None = None
+    """The golden transcript's file name, relative to the recording's folder."""
 
     def to_yaml(self) -> str:
         data: dict = {"recording": RECORDING_VERSION, "story": self.story, "seed": self.seed}
@@ -34,6 +38,8 @@ class Recording:
             data["title"] = self.title
         if self.expect_ending:
             data["expect_ending"] = self.expect_ending
+        if self.transcript:
+            data["transcript"] = self.transcript
         data["choices"] = list(self.choices)
         return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
@@ -67,7 +73,12 @@ def read_recording(path: str | Path) -> Recording:
     ending = data.get("expect_ending")
     if ending is not None and not isinstance(ending, str):
         raise RecordingError(f"{path}: 'expect_ending' must be an ending id")
-    return Recording(story, seed, choices, ending, str(data.get("title", "")))
+    transcript = data.get("transcript")
+    if transcript is not None and (not isinstance(transcript, str) or not transcript or
+                                   Path(transcript).name != transcript):
+        raise RecordingError(f"{path}: 'transcript' must name a file beside the recording")
+    return Recording(story, seed, choices, ending, str(data.get("title", "")),
+                     transcript=transcript)
 
 
 def write_recording(path: str | Path, recording: Recording) -> None:
@@ -81,6 +92,10 @@ class ReplayResult:
     ok: bool
     problem: str = ""
     final: GameState | None = None
+    golden: list[str] = field(default_factory=list)
+    """The canonical transcript (see ``beat_transcript``), as far as the replay got."""
+    error: Diagnostic | None = None
+    """The runtime error that stopped the replay, if one did."""
 
 
 def format_beat(beat: Beat) -> list[str]:
@@ -94,32 +109,123 @@ def format_beat(beat: Beat) -> list[str]:
     return lines
 
 
+def _one_line(text: str) -> str:
+    """Paragraphs keep their inner line breaks visible without breaking the line format."""
+    return text.replace("\r\n", "\n").replace("\n", " / ")
+
+
+def _value(value: Value | None) -> str:
+    if value is None:
+        return "(none)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + _one_line(value) + '"'
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+def beat_transcript(beat: Beat) -> list[str]:
+    """One beat in the golden-transcript format: a line per paragraph, choice and change.
+
+    ``== [scene] Episode / Title``, then the paragraphs (``Speaker: text`` for dialogue),
+    then ``* [id] label`` for each choice offered (``x [id] label  (locked: reason)`` for a
+    locked one), or ``** ENDING [id] title``.
+    """
+    heading = " / ".join(x for x in (beat.episode_title, beat.title) if x)
+    out = [f"== [{beat.scene_id}] {_one_line(heading)}".rstrip()]
+    for line in beat.lines:
+        text = _one_line(line.text)
+        out.append(f"{line.speaker_name}: {text}" if line.speaker else text)
+    for choice in beat.choices:
+        if choice.enabled:
+            out.append(f"* [{choice.id}] {_one_line(choice.label)}")
+        else:
+            out.append(f"x [{choice.id}] {_one_line(choice.label)}  "
+                       f"(locked: {_one_line(choice.locked_reason or '')})")
+    if beat.ending is not None:
+        out.append(f"** ENDING [{beat.ending.id}] {_one_line(beat.ending.title)}")
+    return out
+
+
+def changes(before: GameState, after: GameState) -> list[str]:
+    """``  name: old -> new`` for every variable a step changed, sorted by name."""
+    out = []
+    for name in sorted(set(before.vars) | set(after.vars)):
+        old, new = before.vars.get(name), after.vars.get(name)
+        if old != new or type(old) is not type(new):
+            out.append(f"  {name}: {_value(old)} -> {_value(new)}")
+    return out
+
+
 def run_recording(story: Story, recording: Recording) -> ReplayResult:
-    """Replay headless and build the transcript; stop at the first step that no longer fits."""
+    """Replay headless and build both transcripts; stop at the first step that no longer
+    fits or that fails with a runtime error (reported with the step, scene and place)."""
     transcript: list[str] = []
+    golden: list[str] = []
     if recording.story != story.id:
         return ReplayResult(transcript, False, f"the recording is for story '{recording.story}',"
                             f" this story is '{story.id}'")
+    step = 0
+    state: GameState | None = None
     try:
-        states = replay(story, recording.seed, recording.choices)
-        problem = ""
-    except Diverged as exc:
-        states = replay(story, recording.seed, recording.choices[: exc.step - 1])
-        problem = f"diverged at {exc}"
-    for i, state in enumerate(states):
-        beat = current(story, state)
-        transcript.extend(format_beat(beat))
-        if i < len(recording.choices) and i + 1 < len(states):
-            chosen = next((c for c in beat.choices if c.id == recording.choices[i]), None)
-            label = chosen.label if chosen else recording.choices[i]
-            transcript.append(f"> {label}  [{recording.choices[i]}]")
-        transcript.append("")
-    final = states[-1]
-    if problem:
-        return ReplayResult(transcript, False, problem, final)
+        state = new_game(story, recording.seed)
+        while True:
+            beat = current(story, state)
+            transcript.extend(format_beat(beat))
+            golden.extend(beat_transcript(beat))
+            if step == len(recording.choices):
+                break
+            choice_id = recording.choices[step]
+            step += 1
+            try:
+                nxt = choose(story, state, choice_id)
+            except InvalidChoice:
+                shown = ", ".join(available_choice_ids(story, state)) or "none"
+                problem = (f"diverged at step {step}: scene '{state.scene}' has no available "
+                           f"choice '{choice_id}' (available: {shown})")
+                transcript.append("")
+                return ReplayResult(transcript, False, problem, state, golden)
+            chosen = next((c for c in beat.choices if c.id == choice_id), None)
+            label = chosen.label if chosen else choice_id
+            transcript.append(f"> {label}  [{choice_id}]")
+            transcript.append("")
+            golden.append(f"> [{choice_id}] {_one_line(label)}")
+            golden.extend(changes(state, nxt))
+            golden.append("")
+            state = nxt
+    except StoryRuntimeError as exc:
+        diag = exc.diagnostic
+        where = f"step {step}" if step else "the start"
+        scene = state.scene if state is not None else story.start
+        problem = (f"runtime error at {where} in scene '{scene}': {diag.span}: "
+                   f"{diag.message} [{diag.code}]")
+        return ReplayResult(transcript, False, problem, state, golden, diag)
+    transcript.append("")
+    final = state
     ending = story.scenes[final.scene].ending
     if recording.expect_ending and ending != recording.expect_ending:
         got = f"ending '{ending}'" if ending else f"scene '{final.scene}' (not an ending)"
         return ReplayResult(transcript, False, f"expected ending '{recording.expect_ending}', "
-                            f"reached {got}", final)
-    return ReplayResult(transcript, True, "", final)
+                            f"reached {got}", final, golden)
+    return ReplayResult(transcript, True, "", final, golden)
+
+
+def transcript_path(recording_file: str | Path, recording: Recording) -> Path:
+    """Where a recording's golden transcript lives (``NAME.transcript.txt`` by default)."""
+    recording_file = Path(recording_file)
+    name = recording.transcript or f"{recording_file.stem}.transcript.txt"
+    return recording_file.parent / name
+
+
+def first_difference(expected: list[str], actual: list[str]) -> str | None:
+    """None when equal, else where the first differing line is, showing both sides."""
+    for i in range(max(len(expected), len(actual))):
+        want = expected[i] if i < len(expected) else "(end of transcript)"
+        got = actual[i] if i < len(actual) else "(end of transcript)"
+        if want != got:
+            return f"line {i + 1} differs\n  expected: {want}\n  actual:   {got}"
+    return None
+
+
+def transcript_text(lines: list[str]) -> str:
+    return "\n".join(lines).rstrip("\n") + "\n"

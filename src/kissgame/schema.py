@@ -54,6 +54,8 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
         "next": "shorthand for one choice labelled 'Continue' (id 'next') to this scene id",
         "ending": "makes this an ending scene: the id of an ending in the manifest",
         "tags": "a list of free words",
+        "assume": "conditions the scene's prose takes for granted (one, or a list); "
+                  "explore proves each holds on every path into the scene",
     },
     "choice": {
         "id": "a stable id for saves and recordings; defaults to the target scene id",
@@ -195,7 +197,8 @@ def story_schema(story: Story | None = None) -> dict[str, Any]:
             "scene", id=_ID, title=string, episode=_enum(string, episodes),
             text={"$ref": "#/$defs/text"}, on_enter=_EFFECTS,
             choices={"type": "array", "items": {"$ref": "#/$defs/choice"}},
-            next=_enum(string, scene_ids), ending=_enum(string, endings), tags=_TAGS),
+            next=_enum(string, scene_ids), ending=_enum(string, endings), tags=_TAGS,
+            assume={"anyOf": [_EXPR, {"type": "array", "items": _EXPR}]}),
         "required": ["id"],
         "additionalProperties": False,
     }

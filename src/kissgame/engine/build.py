@@ -71,7 +71,8 @@ MANIFEST_FIELDS = {
     "episodes", "ships", "meters", "clues", "endings", "tags",
 }
 FILE_FIELDS = {"episode", "vars", "scenes"}
-SCENE_FIELDS = {"id", "title", "episode", "text", "on_enter", "choices", "next", "ending", "tags"}
+SCENE_FIELDS = {"id", "title", "episode", "text", "on_enter", "choices", "next", "ending", "tags",
+                "assume"}
 CHOICE_FIELDS = {"id", "label", "to", "if", "locked", "do", "once", "tags"}
 CHARACTER_FIELDS = {"name", "color"}
 METER_FIELDS = {"label", "var", "max"}
@@ -474,6 +475,7 @@ def _scene(b: _Builder, raw: Any, file: str, span: SourceSpan, file_episode: str
                     "different 'id' fields", choice.span)
         seen[choice.id] = choice
     ending = b.string(s, "ending", file, "a scene", default=None) if "ending" in s else None
+    assume = _assumptions(b, s, file, sid) if "assume" in s else ()
     return Scene(
         id=sid,
         span=span,
@@ -484,7 +486,21 @@ def _scene(b: _Builder, raw: Any, file: str, span: SourceSpan, file_episode: str
         choices=tuple(choices),
         ending=ending,
         tags=b.string_list(s, "tags", file, "a scene"),
+        assume=assume,
     )
+
+
+def _assumptions(b: _Builder, s: dict, file: str, sid: str) -> tuple[Expr, ...]:
+    """``assume:`` is one condition or a list of them."""
+    raw = s["assume"]
+    items = list(enumerate(raw)) if isinstance(raw, list) else [(None, raw)]
+    out = []
+    for i, item in items:
+        span = b.text_span(file, raw, i) if i is not None else b.text_span(file, s, "assume")
+        expr = b.expression(item, span, f"an assumption of '{sid}'")
+        if expr is not None:
+            out.append(expr)
+    return tuple(out)
 
 
 def _choice(b: _Builder, raw: Any, file: str, span: SourceSpan, sid: str) -> Choice | None:
@@ -589,6 +605,8 @@ def _resolve(b: _Builder, story: Story, m: dict, manifest_file: str) -> set[str]
                         scene.choices[0].span)
         for effect in scene.on_enter:
             checker.check_assign(effect)
+        for expr in scene.assume:
+            checker.check_condition(expr)
         for expr, is_condition in scene_text_exprs(scene):
             if is_condition:
                 checker.check_condition(expr)

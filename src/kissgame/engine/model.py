@@ -67,6 +67,8 @@ class Scene:
     choices: tuple[Choice, ...] = ()
     ending: str | None = None
     tags: tuple[str, ...] = ()
+    assume: tuple[Expr, ...] = ()
+    """Conditions the scene's prose takes for granted; explore proves them."""
 
     def choice(self, choice_id: str) -> Choice | None:
         for choice in self.choices:

@@ -1,0 +1,118 @@
+"""Golden transcripts: every recording under tests/ replays to the transcript beside it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kissgame.__main__ import main
+from kissgame.loader import load_story
+from kissgame.recording import read_recording
+
+ROOT = Path(__file__).resolve().parents[1]
+BUILTIN, EXAMPLE = ROOT / "story", ROOT / "examples" / "first_day"
+
+
+@pytest.fixture(autouse=True)
+def at_repo_root(monkeypatch):
+    # Until dice stop depending on the story's path (issue 9), run from the checkout
+    # with relative paths, as the transcripts were written.
+    monkeypatch.chdir(ROOT)
+RECORDINGS = sorted((Path(__file__).parent / "recordings").rglob("*.yaml"))
+STORIES = {load_story(root).story.id: root.relative_to(ROOT) for root in (BUILTIN, EXAMPLE)}
+
+
+def _story_of(path: Path) -> Path:
+    return STORIES[read_recording(path).story]
+
+
+@pytest.mark.parametrize("path", RECORDINGS, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_recording_replays_to_its_golden_transcript(path, capsys):
+    recording = read_recording(path)
+    assert recording.transcript, f"{path.name} names no transcript; run replay --update"
+    code = main(["replay", str(path), "--story", str(_story_of(path))])
+    assert code == 0, capsys.readouterr().err
+
+
+def test_every_builtin_ending_has_a_recording_with_a_transcript():
+    story = load_story(BUILTIN).story
+    covered = {read_recording(p).expect_ending for p in RECORDINGS
+               if read_recording(p).story == story.id and read_recording(p).transcript}
+    assert set(story.endings) <= covered
+
+
+def _copy(tmp_path: Path, name: str) -> Path:
+    src = EXAMPLE.parent.parent / "tests" / "recordings" / "first_day"
+    for file in (f"{name}.yaml", f"{name}.transcript.txt"):
+        shutil.copy(src / file, tmp_path / file)
+    return tmp_path / f"{name}.yaml"
+
+
+def test_transcript_shows_speakers_locked_choices_picks_and_changes(tmp_path, capsys):
+    path = _copy(tmp_path, "friends")
+    assert main(["replay", str(path), "--story", "examples/first_day", "--transcript"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "== [gate] First Night / The School Gate"
+    assert "Q: You look lost. Also, your suitcase is screaming." in out
+    assert ("x [vending] Buy a banana milk with my only coin  "
+            "(locked: You'd need a coin for this)") in out
+    pick = out.index("> [courtyard] Laugh and introduce myself")
+    assert out[pick + 1:pick + 3] == ["  courage: 1 -> 2", "  ship.q_kitty: 0 -> 1"]
+    assert out[-1] == "** ENDING [friends] A Seat Saved"
+
+
+def test_a_changed_transcript_fails_at_the_first_differing_line(tmp_path, capsys):
+    path = _copy(tmp_path, "friends")
+    golden = tmp_path / "friends.transcript.txt"
+    lines = golden.read_text().splitlines()
+    lines[4] = "* [pretend] Pretend I meant to be somewhere else"
+    golden.write_text("\n".join(lines) + "\n")
+    assert main(["replay", str(path), "--story", "examples/first_day"]) == 1
+    err = capsys.readouterr().err
+    assert "line 5 differs" in err
+    assert "expected: * [pretend] Pretend I meant to be somewhere else" in err
+    assert "actual:   * [pretend] Pretend I meant to be standing here" in err
+
+
+def test_update_rewrites_the_transcript_and_names_it_in_the_recording(tmp_path, capsys):
+    path = _copy(tmp_path, "friends")
+    golden = tmp_path / "friends.transcript.txt"
+    golden.write_text("stale\n")
+    assert main(["replay", str(path), "--story", "examples/first_day"]) == 1
+    assert main(["replay", str(path), "--story", "examples/first_day", "--update"]) == 0
+    assert main(["replay", str(path), "--story", "examples/first_day"]) == 0
+    # A recording without a transcript gets one named beside it.
+    bare = tmp_path / "bare.yaml"
+    bare.write_text("story: first-day-example\nseed: 0\nchoices: [courtyard, hallway]\n")
+    assert main(["replay", str(bare), "--story", "examples/first_day", "--update"]) == 0
+    assert read_recording(bare).transcript == "bare.transcript.txt"
+    assert (tmp_path / "bare.transcript.txt").read_text().startswith("== [gate]")
+    capsys.readouterr()
+
+
+def test_a_missing_transcript_is_a_clear_failure(tmp_path, capsys):
+    path = _copy(tmp_path, "friends")
+    (tmp_path / "friends.transcript.txt").unlink()
+    assert main(["replay", str(path), "--story", "examples/first_day"]) == 1
+    assert "--update" in capsys.readouterr().err
+
+
+def test_a_runtime_error_stops_replay_naming_step_scene_and_place(make_story, tmp_path, capsys):
+    root = make_story("format: 1\nid: t\ntitle: T\nstart: a\nvars: {n: 0}\n"
+                      "endings: {e: {title: E}}\n", """
+        scenes:
+          - id: a
+            choices:
+              - {label: go, to: b}
+          - id: b
+            text: "Ten split {n} ways is {10 / n}."
+            ending: e
+        """)
+    path = tmp_path / "r.yaml"
+    path.write_text("story: t\nseed: 0\nchoices: [b]\n")
+    assert main(["replay", str(path), "--story", str(root)]) == 1
+    err = capsys.readouterr().err
+    assert "step 1" in err and "scene 'b'" in err and "scenes.yaml:7:" in err
+    assert "Traceback" not in err
