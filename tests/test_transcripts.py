@@ -13,15 +13,8 @@ from kissgame.recording import read_recording
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILTIN, EXAMPLE = ROOT / "story", ROOT / "examples" / "first_day"
-
-
-@pytest.fixture(autouse=True)
-def at_repo_root(monkeypatch):
-    # Until dice stop depending on the story's path (issue 9), run from the checkout
-    # with relative paths, as the transcripts were written.
-    monkeypatch.chdir(ROOT)
 RECORDINGS = sorted((Path(__file__).parent / "recordings").rglob("*.yaml"))
-STORIES = {load_story(root).story.id: root.relative_to(ROOT) for root in (BUILTIN, EXAMPLE)}
+STORIES = {load_story(root).story.id: root for root in (BUILTIN, EXAMPLE)}
 
 
 def _story_of(path: Path) -> Path:
@@ -31,8 +24,6 @@ def _story_of(path: Path) -> Path:
 @pytest.mark.parametrize("path", RECORDINGS, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_recording_replays_to_its_golden_transcript(path, capsys):
     recording = read_recording(path)
-    if path.parent.name == "first_day" and not recording.transcript:
-        pytest.skip("its dice still depend on the story's path (issue 9)")
     assert recording.transcript, f"{path.name} names no transcript; run replay --update"
     code = main(["replay", str(path), "--story", str(_story_of(path))])
     assert code == 0, capsys.readouterr().err
@@ -49,21 +40,56 @@ def _copy(tmp_path: Path, name: str) -> Path:
     """A copy of an example recording, with a transcript written by --update."""
     path = tmp_path / f"{name}.yaml"
     shutil.copy(ROOT / "tests" / "recordings" / "first_day" / f"{name}.yaml", path)
-    assert main(["replay", str(path), "--story", "examples/first_day", "--update"]) == 0
+    assert main(["replay", str(path), "--story", str(EXAMPLE), "--update"]) == 0
     return path
 
 
-def test_transcript_shows_speakers_locked_choices_picks_and_changes(tmp_path, capsys):
-    path = _copy(tmp_path, "friends")
-    assert main(["replay", str(path), "--story", "examples/first_day", "--transcript"]) == 0
-    out = capsys.readouterr().out.splitlines()
-    assert out[0] == "== [gate] First Night / The School Gate"
-    assert "Q: You look lost. Also, your suitcase is screaming." in out
-    assert ("x [vending] Buy a banana milk with my only coin  "
-            "(locked: You'd need a coin for this)") in out
-    pick = out.index("> [courtyard] Laugh and introduce myself")
-    assert out[pick + 1:pick + 3] == ["  courage: 1 -> 2", "  ship.q_kitty: 0 -> 1"]
-    assert out[-1] == "** ENDING [friends] A Seat Saved"
+def test_transcript_shows_speakers_locked_choices_picks_and_changes(make_story, tmp_path,
+                                                                    capsys):
+    root = make_story("""\
+        format: 1
+        id: t
+        title: T
+        start: gate
+        episodes: {ep1: First Night}
+        characters: {q: {name: Q}}
+        vars: {coins: 0, nickname: ""}
+        endings: {friends: {title: A Seat Saved}}
+        """, """\
+        scenes:
+          - id: gate
+            episode: ep1
+            title: The Gate
+            text:
+              - "My suitcase squeaks.\\n\\nIt has opinions."
+              - q: You look lost, {if coins > 0}rich girl{else}new girl{end}.
+            choices:
+              - {label: Buy a banana milk, id: milk, to: seat, if: coins > 0,
+                 locked: You'd need a coin for this}
+              - {label: "Laugh", id: laugh, to: seat, do: 'coins += 2; nickname = "K"'}
+          - id: seat
+            title: The Seat
+            text: "{nickname}, sitting down."
+            ending: friends
+        """)
+    path = tmp_path / "r.yaml"
+    path.write_text("story: t\nseed: 0\nchoices: [laugh]\n")
+    assert main(["replay", str(path), "--story", str(root), "--transcript"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "== [gate] First Night / The Gate",
+        "My suitcase squeaks.",
+        "It has opinions.",
+        "Q: You look lost, new girl.",
+        "x [milk] Buy a banana milk  (locked: You'd need a coin for this)",
+        "* [laugh] Laugh",
+        "> [laugh] Laugh",
+        "  coins: 0 -> 2",
+        '  nickname: "" -> "K"',
+        "",
+        "== [seat] The Seat",
+        "K, sitting down.",
+        "** ENDING [friends] A Seat Saved",
+    ]
 
 
 def test_a_changed_transcript_fails_at_the_first_differing_line(tmp_path, capsys):
@@ -72,7 +98,7 @@ def test_a_changed_transcript_fails_at_the_first_differing_line(tmp_path, capsys
     lines = golden.read_text().splitlines()
     lines[4] = "* [pretend] Pretend I meant to be somewhere else"
     golden.write_text("\n".join(lines) + "\n")
-    assert main(["replay", str(path), "--story", "examples/first_day"]) == 1
+    assert main(["replay", str(path), "--story", str(EXAMPLE)]) == 1
     err = capsys.readouterr().err
     assert "line 5 differs" in err
     assert "expected: * [pretend] Pretend I meant to be somewhere else" in err
@@ -83,13 +109,13 @@ def test_update_rewrites_the_transcript_and_names_it_in_the_recording(tmp_path, 
     path = _copy(tmp_path, "friends")
     golden = tmp_path / "friends.transcript.txt"
     golden.write_text("stale\n")
-    assert main(["replay", str(path), "--story", "examples/first_day"]) == 1
-    assert main(["replay", str(path), "--story", "examples/first_day", "--update"]) == 0
-    assert main(["replay", str(path), "--story", "examples/first_day"]) == 0
+    assert main(["replay", str(path), "--story", str(EXAMPLE)]) == 1
+    assert main(["replay", str(path), "--story", str(EXAMPLE), "--update"]) == 0
+    assert main(["replay", str(path), "--story", str(EXAMPLE)]) == 0
     # A recording without a transcript gets one named beside it.
     bare = tmp_path / "bare.yaml"
     bare.write_text("story: first-day-example\nseed: 0\nchoices: [courtyard, hallway]\n")
-    assert main(["replay", str(bare), "--story", "examples/first_day", "--update"]) == 0
+    assert main(["replay", str(bare), "--story", str(EXAMPLE), "--update"]) == 0
     assert read_recording(bare).transcript == "bare.transcript.txt"
     assert (tmp_path / "bare.transcript.txt").read_text().startswith("== [gate]")
     capsys.readouterr()
@@ -98,7 +124,7 @@ def test_update_rewrites_the_transcript_and_names_it_in_the_recording(tmp_path, 
 def test_a_missing_transcript_is_a_clear_failure(tmp_path, capsys):
     path = _copy(tmp_path, "friends")
     (tmp_path / "friends.transcript.txt").unlink()
-    assert main(["replay", str(path), "--story", "examples/first_day"]) == 1
+    assert main(["replay", str(path), "--story", str(EXAMPLE)]) == 1
     assert "--update" in capsys.readouterr().err
 
 
