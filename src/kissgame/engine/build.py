@@ -497,7 +497,8 @@ def _assumptions(b: _Builder, s: dict, file: str, sid: str) -> tuple[Expr, ...]:
     out = []
     for i, item in items:
         span = b.text_span(file, raw, i) if i is not None else b.text_span(file, s, "assume")
-        expr = b.expression(item, span, f"an assumption of '{sid}'")
+        expr = b.expression(item, span, f"an assumption of '{sid}'",
+                            f"{sid}/assume/{0 if i is None else i}")
         if expr is not None:
             out.append(expr)
     return tuple(out)
