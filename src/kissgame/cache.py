@@ -1,9 +1,28 @@
 """A cache of compiled stories, keyed by the content of every story file.
 
-A warm start reads one file instead of parsing YAML. The cache is never trusted
-blindly: the key covers the kissgame version and each file's path and bytes, and
-the payload carries its own SHA-256, so a stale, truncated or tampered-with entry
-is ignored and rebuilt.
+A warm start reads one file instead of parsing YAML. The key covers the kissgame
+version and each file's path and bytes, and the payload carries its own SHA-256, so a
+stale or truncated entry is ignored and rebuilt.
+
+Threat model. The cache folder belongs to the player's account, and anything that can
+write there (another program, a synced or shared folder, a copied home directory) can
+write an entry with a matching key and checksum: a checksum is not a key, and there is
+nowhere to keep a secret that such a writer could not read. So an entry is read as
+untrusted data:
+
+- it is unpickled by :class:`StoryUnpickler`, which resolves no global but the
+  engine's own model classes (``ALLOWED``), so no pickle can name a function to call
+  (``os.system``, ``eval``, ``builtins.getattr``): a pickle runs code only through the
+  globals it may load. None of the allowed classes runs anything when built (frozen
+  dataclasses and expression nodes whose IR is compiled from a closed table of
+  operators, never with ``eval``);
+- what it builds must be a Story (and each scene a Scene) holding only the engine's
+  values, with no control characters in text and no non-finite numbers, the same
+  promise the loader makes (:func:`inert`); any failure is a cache miss and the story
+  is loaded from its files again.
+
+A forged entry can therefore change what the story says, exactly as editing the
+story's own files could, but cannot run code, reach the terminal, or stop the game.
 """
 
 from __future__ import annotations
@@ -11,39 +30,131 @@ from __future__ import annotations
 import dataclasses
 import gc
 import hashlib
+import io
+import math
+import operator
 import pickle
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 from . import __version__
-from .atomic import write_atomic
-from .engine.diagnostics import Diagnostic
-from .engine.model import Scene
+from .atomic import clean_stale, write_atomic
+from .engine import model
+from .engine.diagnostics import Diagnostic, Severity, SourceSpan
+from .engine.expr import Assign, Bounds, Expr
+from .engine.model import Scene, Story
+from .engine.text import Branch
 from .loader import MANIFEST, LoadResult, fingerprint, load_story
+from .printable import has_controls
 from .resources import cache_dir
 
-MAGIC = b"KISSGAME-CACHE-2\n"
+MAGIC = b"KISSGAME-CACHE-3\n"
+
+
+class CacheRejected(Exception):
+    """An entry holds something a compiled story cannot: it is treated as a miss."""
+
+
+class StoryUnpickler(pickle.Unpickler):
+    """Unpickles only the engine's own classes; any other global is refused."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        cls = ALLOWED.get((module, name))
+        if cls is None:
+            raise CacheRejected(f"{module}.{name} is not part of a compiled story")
+        return cls
+
+
+def safe_loads(blob: bytes) -> Any:
+    return StoryUnpickler(io.BytesIO(blob)).load()
+
+
+def inert(value: Any) -> None:
+    """Raise CacheRejected unless ``value`` is plain story data: allowed objects,
+    containers, text without control characters and finite numbers. Iterative."""
+    stack = [value]
+    seen: set[int] = set()
+    texts: list[str] = []
+    fields = _FIELDS
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str:
+            texts.append(item)
+        elif kind is float:
+            if not math.isfinite(item):
+                raise CacheRejected("a number that is not finite")
+        elif kind is int or kind is bool or item is None or id(item) in seen:
+            continue
+        elif kind is tuple or kind is list or kind is frozenset:
+            seen.add(id(item))
+            stack.extend(item)
+        elif kind is dict:
+            seen.add(id(item))
+            stack.extend(item)
+            stack.extend(item.values())
+        elif kind in fields:
+            seen.add(id(item))
+            try:
+                stack.extend(fields[kind](item)[:-1])
+            except AttributeError:
+                raise CacheRejected(f"a {kind.__name__} with a field missing") from None
+        elif kind is LazyScenes:
+            stack.extend(item._blobs)
+        else:
+            raise CacheRejected(f"a {kind.__name__} in a compiled story")
+    if has_controls("".join(texts)):
+        raise CacheRejected("control characters in text")
+
+
+def _fields(cls: type) -> Callable[[Any], tuple]:
+    """A fast getter of the fields of ``cls`` that can hold story data."""
+    if dataclasses.is_dataclass(cls):
+        names = [f.name for f in dataclasses.fields(cls)]
+    else:  # Expr and Assign; an Expr's compiled closure is never pickled
+        names = [name for name in getattr(cls, "__slots__", ()) if name != "_fn"]
+    return operator.attrgetter(*names, "__class__")  # always a tuple; drop the class
 
 
 class LazyScenes(Mapping):
     """Scenes kept pickled one by one and unpickled on first use.
 
     A warm start then costs one small unpickle per scene the player actually
-    reaches, instead of rebuilding every scene of a large story up front.
+    reaches, instead of rebuilding every scene of a large story up front. A scene
+    that fails its checks then (a forged entry) is taken from the story's files
+    instead, so play goes on.
     """
 
-    __slots__ = ("_blobs", "_loaded")
+    __slots__ = ("_blobs", "_loaded", "_root")
 
-    def __init__(self, blobs: dict[str, bytes]):
+    def __init__(self, blobs: dict[str, bytes], root: str = ""):
         self._blobs = blobs
         self._loaded: dict[str, Scene] = {}
+        self._root = root
 
     def __getitem__(self, scene_id: str) -> Scene:
         try:
             return self._loaded[scene_id]
         except KeyError:
-            scene = self._loaded[scene_id] = pickle.loads(self._blobs[scene_id])
-            return scene
+            pass
+        blob = self._blobs[scene_id]
+        try:
+            scene = safe_loads(blob)
+            if not isinstance(scene, Scene):
+                raise CacheRejected(f"scene '{scene_id}' is not a scene")
+            inert(scene)
+        except Exception:
+            return self._from_files(scene_id)
+        self._loaded[scene_id] = scene
+        return scene
+
+    def _from_files(self, scene_id: str) -> Scene:
+        result = load_story(self._root)
+        if result.story is None or scene_id not in result.story.scenes:
+            raise KeyError(scene_id)
+        self._loaded.update(result.story.scenes)
+        return self._loaded[scene_id]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._blobs)
@@ -55,7 +166,16 @@ class LazyScenes(Mapping):
         return scene_id in self._blobs
 
     def __reduce__(self) -> tuple:
-        return (LazyScenes, (self._blobs,))
+        return (LazyScenes, (self._blobs, self._root))
+
+
+_CLASSES: set[type] = {
+    cls for cls in vars(model).values()
+    if isinstance(cls, type) and cls.__module__ == model.__name__
+} | {Diagnostic, SourceSpan, Severity, Expr, Assign, Bounds, Branch}
+_FIELDS: dict[type, Callable[[Any], tuple]] = {cls: _fields(cls) for cls in _CLASSES}
+ALLOWED: dict[tuple[str, str], type] = {
+    (cls.__module__, cls.__qualname__): cls for cls in (*_CLASSES, LazyScenes)}
 
 
 def story_key(root: Path) -> str:
@@ -83,8 +203,14 @@ def read_cached(key: str, folder: Path | None = None) -> tuple | None:
     enabled = gc.isenabled()
     gc.disable()  # unpickling builds many small objects; see loader.load_story
     try:
-        return pickle.loads(payload)
-    except Exception:  # a corrupt entry is only a cache miss
+        value = safe_loads(payload)
+        story, diagnostics = value
+        if not isinstance(story, Story) or not isinstance(story.scenes, LazyScenes) or \
+                not isinstance(diagnostics, list):
+            return None
+        inert(value)
+        return story, diagnostics
+    except Exception:  # a corrupt or forged entry is only a cache miss
         return None
     finally:
         if enabled:
@@ -110,7 +236,9 @@ def load_story_cached(root: str | Path, folder: Path | None = None) -> LoadResul
     hit = read_cached(key, folder)
     if hit is not None:
         cached_story, cached_diagnostics = hit
+        cached_story.scenes._root = str(root)  # scenes that fail their checks come from here
         return LoadResult(cached_story, list(cached_diagnostics))
+    clean_stale(folder or cache_dir())
     result = load_story(root)
     if result.ok:
         diagnostics: list[Diagnostic] = result.diagnostics
@@ -118,6 +246,7 @@ def load_story_cached(root: str | Path, folder: Path | None = None) -> LoadResul
         assert story is not None
         blobs = {sid: pickle.dumps(scene, protocol=pickle.HIGHEST_PROTOCOL)
                  for sid, scene in story.scenes.items()}
-        write_cached(key, (dataclasses.replace(story, scenes=LazyScenes(blobs)), diagnostics),
+        write_cached(key, (dataclasses.replace(story, scenes=LazyScenes(blobs, str(root))),
+                           diagnostics),
                      folder)
     return result

@@ -1,0 +1,125 @@
+"""Class 3: a forged cache entry (right key, right checksum) cannot run code.
+
+Whoever can write the cache folder can compute the key and the SHA-256 too. Each forged
+entry below must be ignored (or, for one scene, replaced from the story's files), with
+no code run and the real story played.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import pickle
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kissgame.cache import (
+    MAGIC,
+    CacheRejected,
+    LazyScenes,
+    _entry,
+    load_story_cached,
+    read_cached,
+    safe_loads,
+    story_key,
+)
+from kissgame.engine.model import Story
+
+EXAMPLE = Path(__file__).parents[2] / "examples" / "first_day"
+
+
+class Touch:
+    """Unpickling this calls Path.touch: a stand-in for os.system."""
+
+    def __init__(self, target: Path):
+        self.target = target
+
+    def __reduce__(self):
+        return (Path.touch, (self.target,))
+
+
+def forge(root: Path, cache: Path, value: object) -> Path:
+    key = story_key(root)
+    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    path = _entry(key, cache)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(MAGIC + key.encode() + b"\n" + hashlib.sha256(payload).digest() + payload)
+    return path
+
+
+@pytest.fixture
+def root(tmp_path) -> Path:
+    return Path(shutil.copytree(EXAMPLE, tmp_path / "story"))
+
+
+@pytest.fixture
+def cached(root, tmp_path) -> tuple[Story, Path]:
+    """A genuine entry's story, and the cache folder."""
+    cache = tmp_path / "cache"
+    load_story_cached(root, cache)
+    hit = read_cached(story_key(root), cache)
+    assert hit is not None
+    return hit[0], cache
+
+
+def test_an_entry_that_calls_a_function_runs_nothing(root, tmp_path, cached):
+    _, cache = cached
+    marker = tmp_path / "pwned"
+    forge(root, cache, (Touch(marker), []))
+    result = load_story_cached(root, cache)
+    assert not marker.exists()
+    assert result.ok and result.story is not None and result.story.id == "first-day-example"
+
+
+@pytest.mark.parametrize("name", ["os.system", "builtins.eval", "builtins.getattr",
+                                  "subprocess.Popen", "kissgame.cache.load_story_cached"])
+def test_globals_outside_the_engine_are_refused(name):
+    module, attr = name.rsplit(".", 1)
+    blob = (b"\x80\x04" + b"\x8c" + bytes([len(module)]) + module.encode() + b"\x94"
+            + b"\x8c" + bytes([len(attr)]) + attr.encode() + b"\x94" + b"\x93" + b".")
+    with pytest.raises(CacheRejected):
+        safe_loads(blob)
+
+
+def test_an_entry_with_control_characters_is_ignored(root, cached):
+    story, cache = cached
+    forged = dataclasses.replace(story, title="\x1b]52;c;cHduZWQ=\x07pwned")
+    forge(root, cache, (forged, []))
+    result = load_story_cached(root, cache)
+    assert result.story is not None and result.story.title == "First Night at KISS"
+
+
+def test_an_entry_with_a_non_finite_number_is_ignored(root, cached):
+    story, cache = cached
+    meter = dataclasses.replace(story.ships[0], max=float("nan"))
+    forge(root, cache, (dataclasses.replace(story, ships=(meter,)), []))
+    result = load_story_cached(root, cache)
+    assert result.story is not None and result.story.ships[0].max == story.ships[0].max
+
+
+def test_an_entry_of_the_wrong_shape_is_ignored(root, cached):
+    _, cache = cached
+    for value in ({"not": "a story"}, (1, 2), ("story", [])):
+        forge(root, cache, value)
+        result = load_story_cached(root, cache)
+        assert result.ok and isinstance(result.story, Story)
+
+
+def test_a_forged_scene_is_taken_from_the_files(root, tmp_path, cached):
+    story, cache = cached
+    marker = tmp_path / "pwned"
+    scenes = story.scenes
+    assert isinstance(scenes, LazyScenes)
+    blobs = dict(scenes._blobs)
+    blobs["gate"] = pickle.dumps(Touch(marker))
+    title = dataclasses.replace(scenes["courtyard"], title="\x1b[2J")
+    blobs["courtyard"] = pickle.dumps(title)
+    forge(root, cache, (dataclasses.replace(story, scenes=LazyScenes(blobs, str(root))), []))
+    result = load_story_cached(root, cache)
+    assert result.story is not None
+    assert isinstance(result.story.scenes, LazyScenes)  # the entry itself was used
+    gate = result.story.scenes["gate"]
+    assert not marker.exists()
+    assert gate.id == "gate" and "\x1b" not in result.story.scenes["courtyard"].title
