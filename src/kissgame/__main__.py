@@ -15,6 +15,7 @@ from .completion import SHELLS
 from .completion import script as completion_script
 from .engine.diagnostics import ERROR, WARNING, display_path
 from .explorer import DEFAULT_MAX_STATES, DEFAULT_RUNS
+from .printable import PrintableStream, printable
 from .resources import default_story_root
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -40,9 +41,16 @@ class UsageError(Exception):
     pass
 
 
+# Everything the other commands print (transcripts, findings, graphs, errors) can hold
+# story or file content, so it passes through printable(): no control character from
+# a story, a recording or a file name reaches the terminal. These commands own the
+# terminal or a protocol stream instead (and show content through their own faces).
+RAW_OUTPUT = {None, "play", "serve", "lsp"}
+
+
 def error(message: str) -> None:
     """Every error the command line prints starts with the program's name."""
-    print(f"kissgame: error: {message}", file=sys.stderr)
+    print(f"kissgame: error: {printable(message)}", file=sys.stderr)
 
 
 def _story_dir(value: str | None) -> Path:
@@ -397,6 +405,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     if args.command is None:
         args.func, args.dir = cmd_play, None
+    streams = sys.stdout, sys.stderr
+    if args.command not in RAW_OUTPUT:
+        sys.stdout, sys.stderr = PrintableStream(sys.stdout), PrintableStream(sys.stderr)
     try:
         return args.func(args)
     except UsageError as exc:
@@ -406,6 +417,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    finally:
+        sys.stdout, sys.stderr = streams
 
 
 if __name__ == "__main__":
