@@ -6,7 +6,7 @@ from collections import deque
 from collections.abc import Mapping
 from pathlib import Path
 
-from .engine.build import scene_text_exprs
+from .engine.build import story_exprs
 from .engine.diagnostics import (
     ALWAYS_FALSE,
     DEAD_END_SCENE,
@@ -95,18 +95,6 @@ def lint(story: Story) -> list[Diagnostic]:
     return found
 
 
-def _story_exprs(story: Story) -> list[Expr]:
-    out: list[Expr] = []
-    for scene in story.scenes.values():
-        out.extend(expr for expr, _ in scene_text_exprs(scene))
-        out.extend(effect.value for effect in scene.on_enter)
-        for choice in scene.choices:
-            if choice.condition is not None:
-                out.append(choice.condition)
-            out.extend(effect.value for effect in choice.effects)
-    return out
-
-
 def _zero_why(story: Story, divisor: tuple, constants: dict[str, object]) -> str | None:
     """Why ``divisor`` can provably be 0, or None when it cannot be shown."""
     value = fold(divisor, constants)  # type: ignore[arg-type]
@@ -126,7 +114,7 @@ def _zero_why(story: Story, divisor: tuple, constants: dict[str, object]) -> str
 def _zero_divisors(story: Story, constants: dict[str, object]) -> list[Diagnostic]:
     found = []
     seen: set[tuple[str, int, int]] = set()
-    for expr in _story_exprs(story):
+    for expr in story_exprs(story):
         for node in walk(expr.ir):
             if node[0] != "b" or node[1] not in ("/", "//", "%"):
                 continue
@@ -146,7 +134,7 @@ def _shown_vars(story: Story) -> set[str]:
 
 def _read_vars(story: Story) -> set[str]:
     names: set[str] = set()
-    for expr in _story_exprs(story):
+    for expr in story_exprs(story):
         names |= variables_in(expr.ir)
     return names
 

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from .engine import Diagnostic, GameState, InvalidChoice, Story, StoryRuntimeError, current
 from .engine.expr import BOOL, NUMBER, STRING, Value, value_type
+from .engine.migrate import fit_values
 from .engine.model import VarDecl
-from .engine.runtime import Diverged, _enter, context, replay
+from .engine.runtime import ChoiceStatus, Diverged, choice_status, context, enter_scene, replay
 from .engine.text import render
 
 
@@ -130,7 +131,7 @@ def jump_to(story: Story, state: GameState, scene_id: str) -> GameState:
     if scene is None:
         raise EditError(f"no scene '{scene_id}'")
     vars, visits = dict(state.vars), dict(state.visits)
-    _enter(story, scene, vars, visits, state.seed, state.turn)
+    enter_scene(story, scene, vars, visits, state.seed, state.turn)
     return dataclasses.replace(state, scene=scene_id, vars=vars, visits=visits)
 
 
@@ -163,22 +164,20 @@ def hidden_choices(story: Story, state: GameState) -> list[HiddenChoice]:
         except StoryRuntimeError:
             label = choice.id
         where = str(choice.span)
-        if choice.once and f"{scene.id}/{choice.id}" in state.once:
+        try:
+            status = choice_status(state, choice, ctx)
+        except StoryRuntimeError as exc:
+            source = choice.condition.source if choice.condition else choice.id
+            out.append(HiddenChoice(choice.id, label, choice.target,
+                                    f"{source} (error: {exc})", where))
+            continue
+        if status is ChoiceStatus.TAKEN:
             out.append(HiddenChoice(choice.id, label, choice.target,
                                     "once: already taken", where))
-            continue
-        if choice.condition is None:
-            continue
-        try:
-            shown = bool(choice.condition.evaluate(ctx))
-        except StoryRuntimeError as exc:
-            out.append(HiddenChoice(choice.id, label, choice.target,
-                                    f"{choice.condition.source} (error: {exc})", where))
-            continue
-        if not shown:
+        elif status is not ChoiceStatus.AVAILABLE and choice.condition is not None:
             out.append(HiddenChoice(choice.id, label, choice.target, choice.condition.source,
                                     str(choice.condition.span),
-                                    locked=choice.locked_reason is not None))
+                                    locked=status is ChoiceStatus.LOCKED))
     return out
 
 
@@ -219,31 +218,8 @@ def keep_place(story: Story, state: GameState) -> tuple[GameState, tuple[str, ..
     bounds, visits and once-only marks of vanished scenes forgotten.
 
     Returns (state, dropped names, added names)."""
-    vars: dict[str, Value] = {}
-    added = []
-    for name, decl in story.vars.items():
-        old = state.vars.get(name)
-        if old is None or value_type(old) != decl.type:
-            vars[name] = decl.initial
-            added.append(name)
-            continue
-        if decl.type == NUMBER and decl.bounds is not None:
-            if decl.bounds.low is not None and old < decl.bounds.low:  # type: ignore[operator]
-                old = type(old)(decl.bounds.low)
-            elif decl.bounds.high is not None and old > decl.bounds.high:  # type: ignore[operator]
-                old = type(old)(decl.bounds.high)
-        vars[name] = old
-    dropped = tuple(name for name in state.vars if name not in story.vars)
-    visits = {scene: n for scene, n in state.visits.items() if scene in story.scenes}
-
-    def still_there(key: str) -> bool:
-        scene_id, _, choice_id = key.partition("/")
-        scene = story.scenes.get(scene_id)
-        return scene is not None and scene.choice(choice_id) is not None
-
-    once = frozenset(key for key in state.once if still_there(key))
-    kept = dataclasses.replace(state, vars=vars, visits=visits, once=once)
-    return kept, dropped, tuple(added)
+    fitted = fit_values(story, state)
+    return fitted.state, fitted.dropped, fitted.added
 
 
 def carry_over(old: Story, new: Story, state: GameState) -> Carried:

@@ -22,20 +22,24 @@ import json
 import os
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import __version__, playerfile
 from .atomic import clean_stale, write_atomic
-from .engine import Diverged, GameState, StateFormatError, Story, replay
-from .engine.expr import over_limit
+from .engine import Fit, GameState, StateFormatError, StateUnfit, Story, fit_state
+from .engine.build import story_exprs
+from .engine.expr import DICE, calls_in, over_limit
+from .engine.migrate import replayed
 from .playerfile import PlayerFileError
 from .resources import data_dir
 
-SAVE_VERSION = 1
-"""The format written now."""
+SAVE_VERSION = 2
+"""The format written now. 2: dice roll by their place in the scene (kissgame 0.2)."""
+DICE_VERSION = 2
+"""Saves older than this were made when dice rolled by file and line."""
 MIN_COMPATIBLE = 1
 """The oldest format this version can still read."""
 
@@ -264,78 +268,44 @@ class SaveStore:
             os.unlink(self.path(slot))
 
 
-def _same_type(value: Any, initial: Any) -> bool:
-    if isinstance(initial, bool) or isinstance(value, bool):
-        return isinstance(initial, bool) and isinstance(value, bool)
-    if isinstance(initial, int | float):
-        return isinstance(value, int | float)
-    return type(value) is type(initial)
+def _rolls_dice(story: Story) -> bool:
+    return any(calls_in(expr.ir) & DICE for expr in story_exprs(story))
 
 
 def restore(story: Story, data: SaveData) -> Restored:
     """Turn a save into a state for ``story``, or explain exactly why it cannot be done.
 
-    - same story content (fingerprint): the state is used as saved;
-    - the story changed but the saved choices still replay to the same scene: the replayed
-      state is used, so every variable follows the new version of the story;
-    - otherwise, if the saved scene still exists: the state is kept, with variables the
-      story no longer declares dropped and new ones given their start values;
-    - if the saved scene is gone: SaveIncompatible, naming the scene and what changed.
+    Every save is checked, even one of this very story: ``fit_state`` replays its
+    choices and keeps the result when they lead to the saved scene; otherwise the saved
+    scene is kept with its values fitted to the story (bounds, types, limits, new and
+    dropped variables), and every repair is named in the notes. A save whose scene is
+    gone raises SaveIncompatible, naming the scene and what changed.
     """
     if data.story_id != story.id:
         raise SaveIncompatible(f"this save belongs to the story '{data.story_id}', "
                                f"not '{story.id}'")
     state = data.state
-    if data.fingerprint == story.fingerprint:
-        if state.scene not in story.scenes:
-            raise SaveDamaged(f"the save is at scene '{state.scene}', which this story "
-                              "does not have, although its content has not changed")
-        return Restored(state, data.play_seconds)
-    changed = "the story has changed since this save was made"
+    same_story = data.fingerprint == story.fingerprint
+    old_dice = data.version < DICE_VERSION and _rolls_dice(story)
     try:
-        replayed = replay(story, state.seed, state.path)[-1]
-    except Diverged as exc:
-        problem = f"replaying its choices stops at {exc}"
-    except Exception as exc:  # a scene or variable the new story lacks
-        problem = f"replaying its choices fails ({type(exc).__name__}: {exc})"
-    else:
-        if replayed.scene == state.scene:
-            return Restored(replayed, data.play_seconds,
-                            (f"The story has changed since this save was made; your "
-                             f"{len(state.path)} choices were replayed on the new version.",))
-        problem = (f"replaying its choices now leads to scene '{replayed.scene}' instead of "
-                   f"'{state.scene}'")
-    if state.scene not in story.scenes:
+        fitted = fit_state(story, state, replay_path=not old_dice)
+    except StateUnfit:
+        if same_story:
+            raise SaveDamaged(f"the save is at scene '{state.scene}', which this story "
+                              "does not have, although its content has not changed") from None
         where = f"'{state.scene}'" + (f" ({data.scene_title})" if data.scene_title else "")
-        raise SaveIncompatible(f"{changed}: the saved scene {where} no longer exists, and "
-                               f"{problem}.")
-    fixed, notes = _reconcile(story, state)
-    return Restored(fixed, data.play_seconds, notes)
-
-
-def _reconcile(story: Story, state: GameState) -> tuple[GameState, tuple[str, ...]]:
-    initial = story.initial_vars()
-    vars: dict[str, Any] = {}
-    added, reset = [], []
-    for name, start in initial.items():
-        if name not in state.vars:
-            added.append(name)
-            vars[name] = start
-        elif not _same_type(state.vars[name], start):
-            reset.append(name)
-            vars[name] = start
-        else:
-            vars[name] = state.vars[name]
-    removed = sorted(set(state.vars) - set(initial))
-    visits: Mapping[str, int] = {k: v for k, v in state.visits.items() if k in story.scenes}
-    notes = ["The story has changed since this save was made. You are at the same scene, "
-             "but rewinding past this point may not be possible."]
-    if added:
-        notes.append(f"New variables start at their initial values: {', '.join(added)}.")
-    if reset:
-        notes.append(f"Variables whose type changed were reset: {', '.join(reset)}.")
-    if removed:
-        notes.append(f"Variables no longer in the story were dropped: {', '.join(removed)}.")
-    fixed = GameState(state.scene, vars, dict(visits), state.once, state.seed, state.turn,
-                      state.path)
-    return fixed, tuple(notes)
+        again = replayed(story, state)
+        leads = (f"replaying its choices now leads to scene '{again.scene}'" if again else
+                 "its choices no longer replay")
+        raise SaveIncompatible(f"the story has changed since this save was made: the saved "
+                               f"scene {where} no longer exists, and {leads}.") from None
+    notes = list(fitted.notes)
+    if old_dice:
+        notes.insert(0, "This save was made by an older kissgame, which rolled dice "
+                     "differently: your values are kept as saved, and rolls from here on "
+                     "follow the current rule.")
+    if fitted.how is not Fit.SAME:
+        why = ("The story has changed since this save was made." if not same_story
+               else "This save did not match its own choices, so it was repaired.")
+        notes[:1] = [f"{why} {notes[0]}" if notes else why]
+    return Restored(fitted.state, data.play_seconds, tuple(notes))

@@ -126,7 +126,7 @@ async def test_save_quit_restart_load(story_root, kiss_home):
     assert app.return_code == 0
     slot1 = kiss_home / "data" / "saves" / "tiny-kiss" / "1.json"
     data = json.loads(slot1.read_text())
-    assert data["save_version"] == 1 and data["story_id"] == "tiny-kiss"
+    assert data["save_version"] == 2 and data["story_id"] == "tiny-kiss"
     assert data["scene_title"] == "The Hall" and data["episode"] == "Episode 1: Hello"
 
     again = app_for(story_root)

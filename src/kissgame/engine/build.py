@@ -65,6 +65,24 @@ from .model import (
 from .text import parse_template, template_exprs
 
 FORMAT_VERSION = 1
+"""The story format this kissgame writes and documents."""
+MIN_FORMAT_VERSION = 1
+"""The oldest story format it still reads."""
+
+
+def format_problem(fmt: object) -> str | None:
+    """Why a manifest's ``format:`` cannot be read, or None when it can."""
+    readable = (f"format {FORMAT_VERSION}" if MIN_FORMAT_VERSION == FORMAT_VERSION else
+                f"formats {MIN_FORMAT_VERSION} to {FORMAT_VERSION}")
+    if isinstance(fmt, bool) or not isinstance(fmt, int):
+        return f"format must be a whole number; this kissgame reads {readable}"
+    if fmt > FORMAT_VERSION:
+        return (f"this story is written in format {fmt}, which needs a newer kissgame "
+                f"(this one reads {readable}); update kissgame to play it")
+    if fmt < MIN_FORMAT_VERSION:
+        return (f"format {fmt} is older than this kissgame can read ({readable}); "
+                f"see docs/authoring.md for updating a story")
+    return None
 
 MANIFEST_FIELDS = {
     "format", "id", "title", "start", "author", "description", "characters", "vars",
@@ -261,10 +279,10 @@ def build_story(manifest: Any, files: list[tuple[str, Any]], manifest_file: str 
                   ("format", "id", "title", "start"))
     if m is None:
         return None, b.diagnostics
-    fmt = m.get("format")
-    if "format" in m and fmt != FORMAT_VERSION:
-        b.error(STORY_FORMAT, f"format {fmt!r} is not supported; this kissgame reads format "
-                f"{FORMAT_VERSION}", b.here(manifest_file, m, "format"))
+    if "format" in m:
+        problem = format_problem(m.get("format"))
+        if problem:
+            b.error(STORY_FORMAT, problem, b.here(manifest_file, m, "format"))
 
     vars: dict[str, VarDecl] = {}
     _declare_vars(b, m.get("vars"), manifest_file, m, "vars", vars)
@@ -644,3 +662,16 @@ def scene_text_exprs(scene: Scene) -> list[tuple[Expr, bool]]:
     for choice in scene.choices:
         found.extend(template_exprs(choice.label))
     return found
+
+
+def story_exprs(story: Story) -> list[Expr]:
+    """Every expression in a story: text, labels, conditions and effect values."""
+    out: list[Expr] = []
+    for scene in story.scenes.values():
+        out.extend(expr for expr, _ in scene_text_exprs(scene))
+        out.extend(effect.value for effect in scene.on_enter)
+        for choice in scene.choices:
+            if choice.condition is not None:
+                out.append(choice.condition)
+            out.extend(effect.value for effect in choice.effects)
+    return out

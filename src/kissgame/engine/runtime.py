@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import cast
 
 from .expr import Assign, EvalContext, Value
-from .model import Block, ConditionalBlock, Dialogue, Ending, Narration, Scene, Story
-from .state import GameState
+from .model import Block, Choice, ConditionalBlock, Dialogue, Ending, Narration, Scene, Story
+from .state import GameState, OnceKey
 from .text import render
 
 
@@ -76,7 +77,6 @@ def enter_scene(story: Story, scene: Scene, vars: dict[str, Value], visits: dict
             apply_effect(story, effect, vars, ctx)
 
 
-_enter = enter_scene  # the old private name, until every caller uses enter_scene
 
 
 def apply_effect(story: Story, effect: Assign, vars: dict[str, Value], ctx: EvalContext) -> None:
@@ -88,37 +88,47 @@ def apply_effect(story: Story, effect: Assign, vars: dict[str, Value], ctx: Eval
         effect.apply(vars, ctx, decl.bounds, decl.type)
 
 
+class ChoiceStatus(StrEnum):
+    """The one rule for what a choice is in a state."""
+
+    AVAILABLE = "available"
+    LOCKED = "locked"
+    """Its condition is false, and it is shown greyed out with its ``locked`` text."""
+    HIDDEN = "hidden"
+    """Its condition is false and it has no ``locked`` text."""
+    TAKEN = "taken"
+    """A once-only choice already taken."""
+
+
+def choice_status(state: GameState, choice: Choice, ctx: EvalContext | None = None) -> ChoiceStatus:
+    """Whether ``choice`` (of the state's scene) can be taken now, and if not, why."""
+    if choice.once and OnceKey(state.scene, choice.id) in state.once:
+        return ChoiceStatus.TAKEN
+    if choice.condition is None or choice.condition.evaluate(ctx or context(state)):
+        return ChoiceStatus.AVAILABLE
+    return ChoiceStatus.HIDDEN if choice.locked_reason is None else ChoiceStatus.LOCKED
+
+
 def choice_views(story: Story, state: GameState) -> tuple[ChoiceView, ...]:
     """The choices to show: available ones, plus locked ones that carry a reason."""
     scene = story.scenes[state.scene]
     ctx = context(state)
     views = []
     for choice in scene.choices:
-        if choice.once and f"{scene.id}/{choice.id}" in state.once:
-            continue
-        enabled = choice.condition is None or bool(choice.condition.evaluate(ctx))
-        if not enabled and choice.locked_reason is None:
-            continue
-        views.append(ChoiceView(choice.id, render(choice.label, ctx), choice.target, enabled,
-                                None if enabled else choice.locked_reason))
+        status = choice_status(state, choice, ctx)
+        if status is ChoiceStatus.AVAILABLE:
+            views.append(ChoiceView(choice.id, render(choice.label, ctx), choice.target))
+        elif status is ChoiceStatus.LOCKED:
+            views.append(ChoiceView(choice.id, render(choice.label, ctx), choice.target, False,
+                                    choice.locked_reason))
     return tuple(views)
 
 
 def available_choice_ids(story: Story, state: GameState) -> list[str]:
     """Ids of the choices the player can take now (no labels rendered: the fast path)."""
-    scene = story.scenes[state.scene]
-    ctx = None
-    out = []
-    for choice in scene.choices:
-        if choice.once and f"{scene.id}/{choice.id}" in state.once:
-            continue
-        if choice.condition is not None:
-            if ctx is None:
-                ctx = context(state)
-            if not choice.condition.evaluate(ctx):
-                continue
-        out.append(choice.id)
-    return out
+    ctx = context(state)
+    return [choice.id for choice in story.scenes[state.scene].choices
+            if choice_status(state, choice, ctx) is ChoiceStatus.AVAILABLE]
 
 
 def choose(story: Story, state: GameState, choice_id: str) -> GameState:
@@ -127,22 +137,22 @@ def choose(story: Story, state: GameState, choice_id: str) -> GameState:
     choice = scene.choice(choice_id)
     if choice is None:
         raise InvalidChoice(f"scene '{scene.id}' has no choice '{choice_id}'")
-    once_key = f"{scene.id}/{choice.id}"
-    if choice.once and once_key in state.once:
+    status = choice_status(state, choice)
+    if status is ChoiceStatus.TAKEN:
         raise InvalidChoice(f"choice '{choice_id}' in '{scene.id}' was already taken")
+    if status is not ChoiceStatus.AVAILABLE:
+        raise InvalidChoice(f"choice '{choice_id}' in '{scene.id}' is not available")
     target = story.scenes[choice.target]
     # States are never mutated, so a choice that sets nothing shares its variables.
     writes = bool(choice.effects or target.on_enter)
     vars = dict(state.vars) if writes else cast(dict[str, Value], state.vars)
     visits = dict(state.visits)
     ctx = EvalContext(vars, visits, state.seed, state.turn)
-    if choice.condition is not None and not choice.condition.evaluate(ctx):
-        raise InvalidChoice(f"choice '{choice_id}' in '{scene.id}' is not available")
     for effect in choice.effects:
         apply_effect(story, effect, vars, ctx)
     turn = state.turn + 1
     enter_scene(story, target, vars, visits, state.seed, turn)
-    once = state.once | {once_key} if choice.once else state.once
+    once = state.once | {OnceKey(scene.id, choice.id)} if choice.once else state.once
     return GameState(choice.target, vars, visits, once, state.seed, turn,
                      state.path + (choice_id,))
 

@@ -4,13 +4,31 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .expr import Value
 
 
 class StateFormatError(ValueError):
     """A serialised state is not shaped like one."""
+
+
+class OnceKey(NamedTuple):
+    """Marks a once-only choice as taken: the scene and the choice's id."""
+
+    scene: str
+    choice: str
+
+    def __str__(self) -> str:
+        return f"{self.scene}/{self.choice}"
+
+    @classmethod
+    def parse(cls, text: str) -> OnceKey:
+        """From the saved form ``scene/choice`` (scene ids never hold a '/')."""
+        scene, sep, choice = text.partition("/")
+        if not sep or not scene or not choice:
+            raise StateFormatError(f"'{text}' is not a once-only mark (scene/choice)")
+        return cls(scene, choice)
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +42,7 @@ class GameState:
     scene: str
     vars: Mapping[str, Value]
     visits: Mapping[str, int]
-    once: frozenset[str]
+    once: frozenset[OnceKey]
     seed: int
     turn: int
     path: tuple[str, ...]
@@ -34,7 +52,7 @@ class GameState:
             "scene": self.scene,
             "vars": dict(self.vars),
             "visits": dict(self.visits),
-            "once": sorted(self.once),
+            "once": sorted(str(key) for key in self.once),
             "seed": self.seed,
             "turn": self.turn,
             "path": list(self.path),
@@ -67,4 +85,5 @@ class GameState:
         for ok, message in checks:
             if not ok:
                 raise StateFormatError(message)
-        return cls(scene, dict(vars), dict(visits), frozenset(once), seed, turn, tuple(path))
+        marks = frozenset(OnceKey.parse(key) for key in once)
+        return cls(scene, dict(vars), dict(visits), marks, seed, turn, tuple(path))
