@@ -8,13 +8,16 @@ from pathlib import Path
 import yaml
 
 from .atomic import write_atomic
-from .engine.diagnostics import Diagnostic, StoryRuntimeError
+from .engine.diagnostics import ERROR, Diagnostic, StoryRuntimeError
 from .engine.expr import Value
 from .engine.model import Story
 from .engine.runtime import Beat, InvalidChoice, available_choice_ids, choose, current, new_game
 from .engine.state import GameState
+from .loader import parse_yaml
+from .playerfile import MAX_CHOICES
 
 RECORDING_VERSION = 1
+MAX_RECORDING_BYTES = 1024 * 1024
 
 
 class RecordingError(ValueError):
@@ -52,15 +55,20 @@ class Recording:
 def read_recording(path: str | Path) -> Recording:
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if path.stat().st_size > MAX_RECORDING_BYTES:
+            raise RecordingError(f"{path}: larger than {MAX_RECORDING_BYTES} bytes; not a "
+                                 "recording")
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise RecordingError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise RecordingError(f"{path}: not a text file") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        raise RecordingError(f"{where}: not valid YAML") from None
+    # Read like a story file: bounded, no aliases, no tags, control characters visible.
+    data, found = parse_yaml(text, str(path))
+    errors = [d for d in found if d.severity == ERROR]
+    if errors:
+        raise RecordingError(f"{errors[0].span}: not valid YAML for a recording: "
+                             f"{errors[0].message}")
     if not isinstance(data, dict):
         raise RecordingError(f"{path}: a recording is a mapping with story, seed and choices")
     story, seed, choices = data.get("story"), data.get("seed", 0), data.get("choices")
@@ -70,6 +78,8 @@ def read_recording(path: str | Path) -> Recording:
         raise RecordingError(f"{path}: 'seed' must be a whole number")
     if not isinstance(choices, list) or not all(isinstance(c, str) for c in choices):
         raise RecordingError(f"{path}: 'choices' must be a list of choice ids")
+    if len(choices) > MAX_CHOICES:
+        raise RecordingError(f"{path}: more than {MAX_CHOICES} choices; not a playthrough")
     ending = data.get("expect_ending")
     if ending is not None and not isinstance(ending, str):
         raise RecordingError(f"{path}: 'expect_ending' must be an ending id")
