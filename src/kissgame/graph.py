@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import re
 
 from .engine.model import Scene, Story
 from .engine.text import Branch
@@ -43,8 +43,18 @@ def _groups(story: Story, episode: str | None) -> dict[str, list[Scene]]:
     return groups
 
 
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
+
+
+def dot_quote(text: str) -> str:
+    """``text`` as a DOT double-quoted string: UTF-8 kept as it is, since Graphviz reads
+    UTF-8 and knows no ``\\u`` escapes (they would show as "u00e9")."""
+    text = _CONTROL.sub("", text).replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + text.replace("\n", "\\n") + '"'
+
+
 def to_dot(story: Story, episode: str | None = None) -> str:
-    q = json.dumps  # DOT accepts JSON-style double-quoted strings
+    q = dot_quote
     lines = [f"digraph {q(story.id)} {{", "  rankdir=LR;", "  node [shape=box, fontsize=10];"]
     groups = _groups(story, episode)
     shown = {s.id for scenes in groups.values() for s in scenes}
