@@ -165,6 +165,43 @@ async def test_diagnostics_on_the_built_in_story_match_check(client, built_in):
     assert as_check_output(built_in, client.diagnostics) == check_output(built_in)
 
 
+
+async def test_only_the_last_of_quick_edits_is_reported(client, scaffolded):
+    await start(client, scaffolded)
+    scenes = scaffolded / "scenes" / "lunch.yaml"
+    uri = open_file(client, scenes)
+    await diagnostics(client, uri)
+    original = scenes.read_text()
+    for version, typo in enumerate(["stairwelA", "stairwelB", "stairwelC", "stairwelD"], 2):
+        change(client, uri, original.replace("to: stairwell", f"to: {typo}"), version)
+    found = await diagnostics(client, uri, lambda ds: any("stairwelD" in d.message
+                                                          for d in ds))
+    assert not [d for d in found if any(f"stairwel{x}'" in d.message for x in "ABC")]
+
+
+async def test_positions_are_in_the_clients_utf16_units(client, scaffolded):
+    await start(client, scaffolded)
+    scenes = scaffolded / "scenes" / "lunch.yaml"
+    uri = open_file(client, scenes)
+    await diagnostics(client, uri)
+    text = scenes.read_text().replace(
+        '      - label: "Eat in the stairwell with my phone"\n        to: stairwell',
+        '      - {label: "🙂🙂 stairwell", to: stairwel}\n'
+        '      - {label: "🙂🙂 Q", to: with_q}')
+    change(client, uri, text)
+    found = await diagnostics(client, uri, lambda ds: any(d.code == "KG102" for d in ds))
+    typo = next(d for d in found if d.code == "KG102")
+    lines = text.split("\n")
+
+    def utf16(line: int, needle: str) -> int:
+        return len(lines[line][:lines[line].index(needle)].encode("utf-16-le")) // 2
+
+    row = typo.range.start.line
+    assert typo.range.start.character == utf16(row, "stairwel}")  # two emoji: four units
+    [target] = await definition(client, uri, types.Position(row + 1, utf16(row + 1, "with_q")))
+    assert target.range.start == position_of(text, "- id: with_q", 6)
+
+
 # -- completion
 
 

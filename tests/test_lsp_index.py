@@ -136,3 +136,12 @@ def test_aliases_cannot_make_indexing_explode():
     text = "\n".join(["vars: {x: 1}", *levels, "scenes:", "  - id: s", "    text: *a40"])
     index = index_text(text, is_manifest=False)
     assert index is None or len(index.occurrences) < 1000
+
+
+def test_assumptions_and_meters_want_variables():
+    lines = ["scenes:", "  - id: a", "    assume: not flag.ca", "    assume:",
+             "      - ship.x >= 2 and cou"]
+    assert context_at(lines, 2, len(lines[2]), False).prefix == "flag.ca"
+    assert context_at(lines, 4, len(lines[4]), False).want == VARIABLES
+    meters = ["meters:", "  courage: {label: Courage, var: cou"]
+    assert context_at(meters, 1, len(meters[1]), True).want == VARIABLES

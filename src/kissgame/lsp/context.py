@@ -118,7 +118,7 @@ def context_at(lines: list[str], row: int, col: int, is_manifest: bool) -> Conte
     brace = _open_brace(before)
     if brace is not None:
         return _name(VARIABLES, before[brace + 1:], col)
-    value = _KEY_LINE.match(before) or _FLOW_VALUE.search(before)
+    value = ("{" in before and _FLOW_VALUE.search(before)) or _KEY_LINE.match(before)
     if value:
         key = value.group("key")
         typed = before[value.end():]
