@@ -145,3 +145,25 @@ def test_assumptions_and_meters_want_variables():
     assert context_at(lines, 4, len(lines[4]), False).want == VARIABLES
     meters = ["meters:", "  courage: {label: Courage, var: cou"]
     assert context_at(meters, 1, len(meters[1]), True).want == VARIABLES
+
+
+def test_the_server_never_imports_textual():
+    import subprocess
+    import sys
+
+    code = ("import sys, kissgame.lsp.server; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'textual', 'rich'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_playing_never_imports_the_language_server():
+    import subprocess
+    import sys
+
+    code = ("import sys, kissgame.__main__; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'pygls', 'lsprotocol'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"
