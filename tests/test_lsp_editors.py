@@ -22,15 +22,23 @@ vim.wait(60000, function() return #vim.diagnostic.get(0) > 0 end, 100)
 for _, d in ipairs(vim.diagnostic.get(0)) do
   table.insert(out, string.format("diagnostic %d:%d %s", d.lnum + 1, d.col + 1, d.code or ""))
 end
-local params = vim.lsp.util.make_position_params()
-params.position = { line = LINE, character = CHARACTER }
-local res = vim.lsp.buf_request_sync(0, "textDocument/definition", params, 30000)
-for _, r in pairs(res or {}) do
-  for _, loc in ipairs(r.result or {}) do
-    table.insert(out, string.format("definition %s %d", vim.uri_to_fname(loc.uri),
-                                    loc.range.start.line + 1))
-  end
+local function at(method, extra)
+  local params = vim.lsp.util.make_position_params()
+  params.position = { line = LINE, character = CHARACTER }
+  for k, v in pairs(extra or {}) do params[k] = v end
+  local res = vim.lsp.buf_request_sync(0, method, params, 30000)
+  for _, r in pairs(res or {}) do return r.result end
 end
+for _, loc in ipairs(at("textDocument/definition") or {}) do
+  table.insert(out, string.format("definition %s %d", vim.uri_to_fname(loc.uri),
+                                  loc.range.start.line + 1))
+end
+local completion = at("textDocument/completion") or {}
+for _, item in ipairs(completion.items or completion) do
+  table.insert(out, "completion " .. item.label)
+end
+vim.lsp.util.apply_workspace_edit(at("textDocument/rename", { newName = "q_table" }), "utf-16")
+vim.cmd("silent wall")
 vim.fn.writefile(out, "probe.out")
 vim.cmd("qa!")
 """
@@ -66,3 +74,7 @@ def test_the_documented_neovim_setup_shows_errors_and_jumps(tmp_path: Path):
     assert f"diagnostic {typo_line}:13 KG102" in out
     definition_line = next(i for i, line in enumerate(lines) if "- id: with_q" in line) + 1
     assert f"definition {scenes.resolve()} {definition_line}" in out
+    assert {"completion cafeteria", "completion with_q", "completion stairwell"} <= set(out)
+    # the rename was applied by Neovim and saved: the story has no with_q left
+    renamed = scenes.read_text()
+    assert "with_q" not in renamed and renamed.count("q_table") == 2
