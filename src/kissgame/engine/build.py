@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from .diagnostics import (
+    BAD_ID,
     BAD_SCENE_ID,
     BAD_VAR_NAME,
     DUPLICATE_CHOICE,
@@ -97,6 +98,7 @@ METER_FIELDS = {"label", "var", "max"}
 ENDING_FIELDS = {"title", "turns_on", "hint"}
 BOUNDED_VAR_FIELDS = {"value", "min", "max"}
 ID_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+STORY_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 VAR_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 RESERVED_WORDS = {"true", "false", "True", "False", "and", "or", "not", "if", "else", "None"}
 
@@ -319,8 +321,12 @@ def build_story(manifest: Any, files: list[tuple[str, Any]], manifest_file: str 
             scenes[scene.id] = scene
 
     start = b.string(m, "start", manifest_file, "the manifest") or ""
+    story_id = b.string(m, "id", manifest_file, "the manifest") or ""
+    if story_id and not STORY_ID_PATTERN.match(story_id):
+        b.error(BAD_ID, f"story id '{story_id}' must be letters, digits, _, - and . (starting "
+                "with a letter or digit)", b.here(manifest_file, m, "id"))
     story = Story(
-        id=b.string(m, "id", manifest_file, "the manifest") or "",
+        id=story_id,
         title=b.string(m, "title", manifest_file, "the manifest") or "",
         start=start,
         root=root,
@@ -402,7 +408,15 @@ def _section(b: _Builder, m: dict, key: str, file: str,
     if not isinstance(raw, dict):
         b.error(WRONG_SHAPE, f"'{key}' must map ids to {shape}", b.here(file, m, key))
         return []
-    return [(str(k), v, b.here(file, raw, k)) for k, v in raw.items()]
+    entries = []
+    for k, v in raw.items():
+        span = b.here(file, raw, k)
+        if not ID_PATTERN.match(str(k)):
+            b.error(BAD_ID, f"{key} id '{k}' must be letters, digits and _ (starting with a "
+                    "letter or _)", span)
+            continue
+        entries.append((str(k), v, span))
+    return entries
 
 
 def _characters(b: _Builder, m: dict, file: str) -> dict[str, Character]:
@@ -529,6 +543,9 @@ def _choice(b: _Builder, raw: Any, file: str, span: SourceSpan, sid: str) -> Cho
     target = b.string(c, "to", file, "a choice") or ""
     cid = b.string(c, "id", file, "a choice") or target
     where = b.here(file, c, "to")
+    if "id" in c and not ID_PATTERN.match(cid):
+        b.error(BAD_ID, f"choice id '{cid}' must be letters, digits and _ (starting with a "
+                "letter or _)", b.here(file, c, "id"))
     site = f"{sid}/choices/{cid}"
     condition = None
     if "if" in c:

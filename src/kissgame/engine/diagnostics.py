@@ -131,6 +131,7 @@ BAD_SCENE_ID = _code("KG014", E, LOAD, "bad-scene-id")
 OVER_LIMIT = _code("KG015", E, LOAD, "over-limit")
 CONTROL_CHARACTER = _code("KG016", W, LOAD, "control-character")
 BAD_NUMBER = _code("KG017", E, LOAD, "bad-number")
+BAD_ID = _code("KG018", E, LOAD, "bad-id")
 
 # ---- checking (KG1xx): the story loads but something in it is wrong
 DUPLICATE_SCENE = _code("KG101", E, CHECK, "duplicate-scene")
