@@ -18,7 +18,7 @@ from .explorer import DEFAULT_MAX_STATES, DEFAULT_RUNS
 from .printable import PrintableStream, printable
 from .resources import default_story_root
 
-EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 EPILOG = """\
 exit codes:
@@ -109,6 +109,21 @@ def _load_or_report(root: Path, as_json: bool = False):
     return result.story
 
 
+def _progress_printer():
+    """Progress on stderr, only when a person is watching it."""
+    if not sys.stderr.isatty():
+        return None, lambda: None
+
+    def show(states: int, waiting: int) -> None:
+        print(f"\rexploring: {states} states searched, {waiting} waiting ",
+              end="", file=sys.stderr, flush=True)
+
+    def clear() -> None:
+        print("\r" + " " * 60 + "\r", end="", file=sys.stderr, flush=True)
+
+    return show, clear
+
+
 def cmd_explore(args: argparse.Namespace) -> int:
     from .explorer import explore, story_stats
     from .recording import Recording, write_recording
@@ -117,8 +132,13 @@ def cmd_explore(args: argparse.Namespace) -> int:
     story = _load_or_report(root, args.json)
     if story is None:
         return EXIT_FAIL
-    report = explore(story, max_states=args.max_states, runs=args.runs, seed=args.seed)
-    stats = story_stats(story, seed=args.seed) if args.stats else None
+    runs = DEFAULT_RUNS if args.runs is None else args.runs
+    show, clear = _progress_printer()
+    report = explore(story, max_states=args.max_states, runs=runs, seed=args.seed,
+                     progress=show, playthroughs=runs)
+    clear()
+    stats = story_stats(story, seed=args.seed) if args.stats and not report.interrupted \
+        else None
     if args.write_recordings:
         out = Path(args.write_recordings)
         for eid, path in report.endings.items():
@@ -126,17 +146,45 @@ def cmd_explore(args: argparse.Namespace) -> int:
                 seed = report.ending_seeds.get(eid, args.seed)
                 write_recording(out / f"{eid}.yaml", Recording(
                     story.id, seed, path, eid, f"shortest path to {eid}"))
+    code = EXIT_INTERRUPTED if report.interrupted else EXIT_OK if report.ok else EXIT_FAIL
     if args.json:
         data = report.to_dict()
+        data["diagnostics"] = [d.to_dict() for d in report.diagnostics(story)]
         if stats is not None:
             data["stats"] = stats.to_dict()
         print(json.dumps(data, indent=2))
-        return EXIT_OK if report.ok else EXIT_FAIL
-    mode = "exhaustive" if report.exhaustive else (
-        f"not exhaustive: breadth-first to {args.max_states} states, then "
-        f"{report.beam_searches} beam search(es) steered toward unfound endings and "
-        f"{report.random_runs} random runs, seed {args.seed}")
+        return code
+    _print_explore(story, report, args)
+    if stats is not None:
+        print(f"stats: {stats.scenes} scenes, {stats.words} words, {stats.endings} endings, "
+              f"{stats.choices} choices ({stats.meaningful_choices} change a variable or lead "
+              f"somewhere different)")
+        print(f"stats: over {stats.playthroughs} random playthroughs: "
+              f"{stats.avg_choices:.1f} choices (min {stats.min_choices}, max "
+              f"{stats.max_choices}), {stats.avg_words:.0f} words read on average")
+    if report.playthroughs is not None and args.runs is not None:
+        _print_playthroughs(story, report.playthroughs)
+    return code
+
+
+def _print_explore(story, report, args: argparse.Namespace) -> None:
+    if report.interrupted:
+        mode = "interrupted (Ctrl+C): what was found so far"
+    elif report.exhaustive:
+        mode = "exhaustive"
+    else:
+        mode = (f"not exhaustive: breadth-first to {args.max_states} states, then "
+                f"{report.beam_searches} beam search(es) steered toward unfound endings and "
+                f"{report.random_runs} random runs, seed {args.seed}")
     print(f"{story.title}: explored {report.states_explored} states ({mode})")
+    if report.proven:
+        print("proven: every reachable state was searched, so what is not listed below "
+              "cannot happen (endings, scenes, choices, text, broken assumptions, runtime "
+              "errors)")
+    else:
+        print("not proven: each finding below is real and comes with its path, but what "
+              "was not found may still happen (findings marked 'not proven' need the whole "
+              "space searched)")
     print(f"scenes reached: {len(report.scenes_reached)}/{report.scenes_total}")
     found = sum(1 for p in report.endings.values() if p is not None)
     print(f"endings reached: {found}/{len(report.endings)}")
@@ -146,16 +194,35 @@ def cmd_explore(args: argparse.Namespace) -> int:
             print(f"  NOT REACHED  {eid} ({title})")
         else:
             print(f"  {len(path):3d} choices  {eid} ({title}): {' > '.join(path)}")
+    total = len(report.arms.arms) if report.arms is not None else 0
+    shown = len(report.arms_shown)
+    share = f" ({100 * shown / total:.0f}%)" if total else ""
+    print(f"text arms shown: {shown}/{total}{share}")
+    print(f"assumptions broken: {len(report.assumption_failures)}; runtime errors: "
+          f"{len(report.runtime_errors)}")
     for finding in report.diagnostics(story):
         print(finding.format())
-    if stats is not None:
-        print(f"stats: {stats.scenes} scenes, {stats.words} words, {stats.endings} endings, "
-              f"{stats.choices} choices ({stats.meaningful_choices} change a variable or lead "
-              f"somewhere different)")
-        print(f"stats: over {stats.playthroughs} random playthroughs: "
-              f"{stats.avg_choices:.1f} choices (min {stats.min_choices}, max "
-              f"{stats.max_choices}), {stats.avg_words:.0f} words read on average")
-    return EXIT_OK if report.ok else EXIT_FAIL
+
+
+def _print_playthroughs(story, runs) -> None:
+    data = runs.to_dict()
+    print(f"random playthroughs: {runs.runs} from seed {runs.seed}"
+          + (f", {runs.unfinished} did not reach an ending" if runs.unfinished else ""))
+
+    def spread(name: str, unit: str = "") -> str:
+        d = data[name]
+        return (f"  {name:8} min {d['min']:g}  median {d['median']:g}  max {d['max']:g}"
+                f"{unit}")
+
+    print(spread("words"))
+    print(spread("choices"))
+    print(spread("minutes", "  (at 250 words a minute)"))
+    print("  endings:")
+    for eid, n in runs.endings.most_common():
+        print(f"    {n:5d}  {100 * n / max(1, runs.runs):5.1f}%  {eid}")
+    print("  scene visits:")
+    for sid in story.scenes:
+        print(f"    {runs.scene_hits.get(sid, 0):5d}  {sid}")
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
@@ -346,9 +413,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("explore", "search every reachable state; prove endings reachable")
     p.add_argument("dir", nargs="?", metavar="DIR", help=DIR_HELP)
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--runs", type=int, default=DEFAULT_RUNS, metavar="N",
-                   help="random playthroughs when the state space is too large "
-                   f"(default {DEFAULT_RUNS})")
+    p.add_argument("--runs", type=int, default=None, metavar="N",
+                   help="random playthroughs: the reading report (ending distribution, "
+                   "words, choices, minutes, scene visits) and the fallback search when the "
+                   f"state space is too large (default {DEFAULT_RUNS}; the report is printed "
+                   "when given)")
     p.add_argument("--seed", type=int, default=0, metavar="S",
                    help="seed of the random runs and of the story's dice (default 0)")
     p.add_argument("--max-states", type=int, default=DEFAULT_MAX_STATES, metavar="N",

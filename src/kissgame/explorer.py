@@ -1,37 +1,98 @@
 """Exploring every reachable state of a story with the real engine (findings KG2xx).
 
 Breadth-first search over GameStates, merging states that cannot differ in the
-future (same scene, variables, once-only choices, and whatever visit counts and
-turn numbers the story's expressions can observe). BFS finds the shortest path to
-every ending. Past a bound it falls back to seeded random playthroughs, some of
-them steered toward endings not yet found by the conditions that guard them.
+future (see ``liveness``). BFS finds the shortest path to every ending, every broken
+assumption and every runtime error. Every state reached is rendered, as the player
+would see it, and the text arms it shows are marked (``coverage``). Past a bound it
+falls back to beam searches toward endings not yet found and seeded random
+playthroughs; then whatever needs the whole space searched is reported as unproven.
 """
 
 from __future__ import annotations
 
 import random
-from collections import deque
+import statistics
+from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .engine.build import scene_text_exprs
+from .coverage import TextArms
 from .engine.diagnostics import (
     ASSUMPTION_FALSE,
     CHOICE_NEVER_AVAILABLE,
     DEAD_END_STATE,
     ENDING_UNREACHABLE,
     SCENE_NEVER_REACHED,
+    TEXT_NEVER_SHOWN,
     Diagnostic,
+    StoryRuntimeError,
 )
-from .engine.expr import Expr, calls_in, variables_in
+from .engine.expr import variables_in
 from .engine.model import Scene, Story
-from .engine.runtime import available_choice_ids, choose, context, new_game, render_lines
+from .engine.runtime import (
+    available_choice_ids,
+    choose,
+    context,
+    current,
+    new_game,
+    render_lines,
+)
 from .engine.state import GameState
+from .liveness import StateKey
 
 DEFAULT_MAX_STATES = 20_000
 DEFAULT_RUNS = 200
 MAX_STEPS = 2_000
 SEEDS_FOR_DICE = 8
+WORDS_PER_MINUTE = 250
+
+Progress = Callable[[int, int], None]
+"""Called now and then with (states explored, states waiting)."""
+
+
+def _path(path: list[str] | tuple[str, ...]) -> str:
+    return " > ".join(path) or "the start"
+
+
+@dataclass
+class RuntimeFinding:
+    diagnostic: Diagnostic
+    scene: str
+    path: list[str]
+    """The choices from the start to the failure (the last one failed, for an effect)."""
+
+
+@dataclass
+class Playthroughs:
+    """What uniformly random playthroughs read and choose (ChoiceScript's randomtest)."""
+
+    runs: int
+    seed: int
+    endings: Counter[str] = field(default_factory=Counter)
+    words: list[int] = field(default_factory=list)
+    choices: list[int] = field(default_factory=list)
+    scene_hits: Counter[str] = field(default_factory=Counter)
+    unfinished: int = 0
+
+    @staticmethod
+    def _spread(values: list[float]) -> dict[str, float]:
+        if not values:
+            return {"min": 0, "median": 0, "max": 0}
+        return {"min": min(values), "median": statistics.median(values), "max": max(values)}
+
+    def to_dict(self) -> dict[str, Any]:
+        minutes = [round(w / WORDS_PER_MINUTE, 1) for w in self.words]
+        return {
+            "runs": self.runs,
+            "seed": self.seed,
+            "words": self._spread([float(w) for w in self.words]),
+            "choices": self._spread([float(c) for c in self.choices]),
+            "minutes": self._spread(minutes),
+            "endings": dict(self.endings.most_common()),
+            "unfinished": self.unfinished,
+            "scene_hits": dict(sorted(self.scene_hits.items())),
+        }
 
 
 @dataclass
@@ -43,6 +104,7 @@ class ExploreReport:
     dead_ends: list[tuple[str, list[str]]] = field(default_factory=list)
     states_explored: int = 0
     exhaustive: bool = True
+    interrupted: bool = False
     random_runs: int = 0
     seed: int = 0
     unreached_scenes: list[str] = field(default_factory=list)
@@ -50,13 +112,33 @@ class ExploreReport:
     beam_searches: int = 0
     assumption_failures: dict[tuple[str, int], list[str]] = field(default_factory=dict)
     """(scene, index of the assumption) -> the shortest path found that breaks it."""
+    runtime_errors: dict[tuple[str, str, int, int], RuntimeFinding] = field(
+        default_factory=dict)
+    """(code, file, line, col) -> the first (shortest) way found to trigger it."""
+    arms: TextArms | None = None
+    arms_shown: set[int] = field(default_factory=set)
+    playthroughs: Playthroughs | None = None
 
     @property
     def ok(self) -> bool:
         return (all(p is not None for p in self.endings.values()) and not self.dead_ends
-                and not self.assumption_failures)
+                and not self.assumption_failures and not self.runtime_errors)
+
+    @property
+    def proven(self) -> bool:
+        """Whether every reachable state was searched, so absences are proofs."""
+        return self.exhaustive and not self.interrupted
+
+    def unshown_arms(self) -> list[Any]:
+        if self.arms is None:
+            return []
+        return [arm for i, arm in enumerate(self.arms.arms)
+                if i not in self.arms_shown and arm.scene in self.scenes_reached]
 
     def to_dict(self) -> dict[str, Any]:
+        from .engine.diagnostics import display_path
+
+        arms_total = len(self.arms.arms) if self.arms is not None else 0
         return {
             "scenes_total": self.scenes_total,
             "scenes_reached": len(self.scenes_reached),
@@ -70,105 +152,83 @@ class ExploreReport:
             "dead_ends": [{"scene": s, "path": p} for s, p in self.dead_ends],
             "states_explored": self.states_explored,
             "exhaustive": self.exhaustive,
+            "interrupted": self.interrupted,
+            "proven": self.proven,
             "random_runs": self.random_runs,
             "beam_searches": self.beam_searches,
             "seed": self.seed,
             "assumption_failures": [
                 {"scene": s, "assumption": i, "path": p}
                 for (s, i), p in sorted(self.assumption_failures.items())],
+            "runtime_errors": [
+                {**f.diagnostic.to_dict(), "scene": f.scene, "path": f.path}
+                for f in self.runtime_errors.values()],
+            "text_arms_total": arms_total,
+            "text_arms_shown": len(self.arms_shown),
+            "unshown_text": [
+                {"file": display_path(arm.span.file), "line": arm.span.line,
+                 "col": arm.span.col, "scene": arm.scene, "condition": arm.condition}
+                for arm in self.unshown_arms()],
+            "playthrough": self.playthroughs.to_dict() if self.playthroughs else None,
         }
 
     def diagnostics(self, story: Story) -> list[Diagnostic]:
+        unproven = "" if self.proven else " (not proven: the search was not exhaustive)"
         out = []
         for eid, path in self.endings.items():
             if path is None:
-                how = "in any explored state" if self.exhaustive else \
-                    f"in {self.states_explored} states and {self.random_runs} random runs"
+                how = "in any reachable state" if self.proven else \
+                    f"in {self.states_explored} states and {self.random_runs} random runs" \
+                    f"{unproven}"
                 out.append(ENDING_UNREACHABLE.at(story.endings[eid].span,
                                                  f"ending '{eid}' is never reached {how}"))
         for scene_id, path in self.dead_ends:
             out.append(DEAD_END_STATE.at(story.scenes[scene_id].span, "dead end: no choice is "
-                                         f"available in '{scene_id}' after "
-                                         f"{' > '.join(path) or 'the start'}"))
+                                         f"available in '{scene_id}' after {_path(path)}"))
         for (scene_id, i), path in sorted(self.assumption_failures.items()):
             expr = story.scenes[scene_id].assume[i]
             out.append(ASSUMPTION_FALSE.at(expr.span, f"scene '{scene_id}' assumes "
                                            f"'{expr.source}', but it is false after "
-                                           f"{' > '.join(path) or 'the start'}"))
+                                           f"{_path(path)}"))
+        for finding in self.runtime_errors.values():
+            d = finding.diagnostic
+            out.append(Diagnostic(d.code, d.severity, f"{d.message} (scene "
+                                  f"'{finding.scene}', path: {_path(finding.path)})", d.span))
         for scene_id in self.unreached_scenes:
             out.append(SCENE_NEVER_REACHED.at(story.scenes[scene_id].span,
-                                              f"scene '{scene_id}' is never reached in play"))
+                                              f"scene '{scene_id}' is never reached in play"
+                                              f"{unproven}"))
         for scene_id, choice_id in self.untaken_choices:
             if scene_id in self.scenes_reached:
                 choice = story.scenes[scene_id].choice(choice_id)
                 assert choice is not None
                 out.append(CHOICE_NEVER_AVAILABLE.at(
                     choice.span, f"choice '{choice_id}' in '{scene_id}' is never available in "
-                    "play"))
+                    f"play{unproven}"))
+        for arm in self.unshown_arms():
+            out.append(TEXT_NEVER_SHOWN.at(arm.span, f"text in '{arm.scene}' under "
+                                           f"'{arm.condition}' is never shown{unproven}"))
         return out
 
 
-class StateKey:
-    """Builds the part of a state that can change what happens next."""
-
-    def __init__(self, story: Story):
-        self.var_names = list(story.vars)
-        watched: set[str] = set()
-        self.uses_turn = False
-        for expr in _all_exprs(story):
-            calls = calls_in(expr.ir)
-            if calls & {"random", "chance", "turn"}:
-                self.uses_turn = True
-            if calls & {"visits", "visited"}:
-                watched |= _visit_targets(expr.ir)
-        self.watched = sorted(watched)
-
-    def __call__(self, state: GameState) -> tuple:
-        values = state.vars
-        return (
-            state.scene,
-            tuple(values[n] for n in self.var_names),
-            state.once,
-            tuple(state.visits.get(s, 0) for s in self.watched),
-            (state.turn, state.seed) if self.uses_turn else 0,
-        )
-
-
-def _visit_targets(node: tuple) -> set[str]:
-    out: set[str] = set()
-    if node[0] == "f" and node[1] in ("visits", "visited"):
-        for arg in node[2]:
-            if arg[0] == "c":
-                out.add(str(arg[1]))
-    for child in node[1:]:
-        if isinstance(child, tuple) and child and isinstance(child[0], str):
-            out |= _visit_targets(child)
-        elif isinstance(child, tuple):
-            for item in child:
-                if isinstance(item, tuple):
-                    out |= _visit_targets(item)
-    return out
-
-
-def _all_exprs(story: Story) -> list[Expr]:
-    exprs: list[Expr] = []
-    for scene in story.scenes.values():
-        exprs.extend(expr for expr, _ in scene_text_exprs(scene))
-        exprs.extend(effect.value for effect in scene.on_enter)
-        exprs.extend(scene.assume)
-        for choice in scene.choices:
-            if choice.condition is not None:
-                exprs.append(choice.condition)
-            exprs.extend(effect.value for effect in choice.effects)
-    return exprs
-
-
 class _Tracker:
+    """Looks at every state the searches reach: what it shows, what breaks in it."""
+
     def __init__(self, story: Story, report: ExploreReport):
         self.story = story
         self.report = report
         self.taken: set[tuple[str, str]] = set()
         self.dead_scenes: set[str] = set()
+        self.arms = report.arms = TextArms(story)
+        self.uncovered = {sid: set(ids) for sid, ids in self.arms.by_scene.items() if ids}
+
+    def runtime_error(self, exc: StoryRuntimeError, scene: str,
+                      path: list[str] | tuple[str, ...]) -> None:
+        d = exc.diagnostic
+        key = (d.code, d.span.file, d.span.line, d.span.col)
+        known = self.report.runtime_errors.get(key)
+        if known is None or len(path) < len(known.path):
+            self.report.runtime_errors[key] = RuntimeFinding(d, scene, list(path))
 
     def visit(self, state: GameState) -> list[str]:
         """Record what this state shows; return the choices available in it."""
@@ -177,44 +237,113 @@ class _Tracker:
         scene = self.story.scenes[state.scene]
         if scene.assume:
             self.check_assumptions(scene, state)
+        try:
+            beat = current(self.story, state)
+        except StoryRuntimeError as exc:
+            self.runtime_error(exc, state.scene, state.path)
+            return self._choices_despite_text(state)
+        uncovered = self.uncovered.get(state.scene)
+        if uncovered:
+            shown = self.arms.shown(scene, context(state), {c.id for c in beat.choices})
+            report.arms_shown |= shown
+            uncovered -= shown
         if scene.ending is not None:
             if report.endings.get(scene.ending, 1) is None:
                 report.endings[scene.ending] = list(state.path)
                 report.ending_seeds[scene.ending] = state.seed
             return []
-        ids = available_choice_ids(self.story, state)
+        ids = [c.id for c in beat.choices if c.enabled]
         if not ids and state.scene not in self.dead_scenes:
             self.dead_scenes.add(state.scene)
             report.dead_ends.append((state.scene, list(state.path)))
         return ids
 
+    def _choices_despite_text(self, state: GameState) -> list[str]:
+        """When the text fails, the search goes on through the choices, if they work."""
+        if self.story.scenes[state.scene].ending is not None:
+            return []
+        try:
+            return available_choice_ids(self.story, state)
+        except StoryRuntimeError as exc:
+            self.runtime_error(exc, state.scene, state.path)
+            return []
+
+    def step(self, state: GameState, choice_id: str) -> GameState | None:
+        """Take a choice; a runtime error in its effects is a finding, not a crash."""
+        self.taken.add((state.scene, choice_id))
+        try:
+            return choose(self.story, state, choice_id)
+        except StoryRuntimeError as exc:
+            self.runtime_error(exc, state.scene, (*state.path, choice_id))
+            return None
+
     def check_assumptions(self, scene: Scene, state: GameState) -> None:
         ctx = context(state)
         for i, expr in enumerate(scene.assume):
-            if not expr.evaluate(ctx):
+            try:
+                holds = expr.evaluate(ctx)
+            except StoryRuntimeError as exc:
+                self.runtime_error(exc, scene.id, state.path)
+                continue
+            if not holds:
                 known = self.report.assumption_failures.get((scene.id, i))
                 if known is None or len(state.path) < len(known):
                     self.report.assumption_failures[(scene.id, i)] = list(state.path)
 
 
 def explore(story: Story, max_states: int = DEFAULT_MAX_STATES, runs: int = DEFAULT_RUNS,
-            seed: int = 0, guided: bool = True) -> ExploreReport:
-    """Search the story's states; ``guided=False`` skips the beam searches."""
+            seed: int = 0, guided: bool = True, progress: Progress | None = None,
+            playthroughs: int = 0) -> ExploreReport:
+    """Search the story's states; ``guided=False`` skips the beam searches.
+
+    ``playthroughs`` random playthroughs are played for the reading report. Ctrl+C
+    (KeyboardInterrupt) stops the search and returns what was found, marked
+    ``interrupted``.
+    """
     report = ExploreReport(scenes_total=len(story.scenes), seed=seed)
     report.endings = {eid: None for eid in story.endings}
     tracker = _Tracker(story, report)
     key = StateKey(story)
+    try:
+        _breadth_first(story, tracker, key, max_states, seed, progress)
+        if not report.exhaustive and guided:
+            for ending_id, path in list(report.endings.items()):
+                if path is None:
+                    _beam_search(story, tracker, key, _Guide(story, ending_id), seed)
+                    report.beam_searches += 1
+            _random_runs(story, tracker, runs, seed)
+        if playthroughs:
+            report.playthroughs = random_playthroughs(story, playthroughs, seed, tracker)
+    except KeyboardInterrupt:
+        report.interrupted = True
+    report.unreached_scenes = [s for s in story.scenes if s not in report.scenes_reached]
+    report.untaken_choices = [(s.id, c.id) for s in story.scenes.values() for c in s.choices
+                              if (s.id, c.id) not in tracker.taken]
+    return report
+
+
+def _breadth_first(story: Story, tracker: _Tracker, key: StateKey, max_states: int,
+                   seed: int, progress: Progress | None) -> None:
+    report = tracker.report
     # A story that rolls dice is explored under several seeds: one seed alone can
     # make a branch look unreachable that another seed opens.
-    starts = [new_game(story, seed + i) for i in range(SEEDS_FOR_DICE if key.uses_turn else 1)]
+    starts = []
+    for i in range(SEEDS_FOR_DICE if key.uses_turn else 1):
+        try:
+            starts.append(new_game(story, seed + i))
+        except StoryRuntimeError as exc:
+            tracker.runtime_error(exc, story.start, [])
     seen = {key(start) for start in starts}
     queue = deque(starts)
     while queue:
         state = queue.popleft()
         report.states_explored += 1
+        if progress is not None and report.states_explored % 1000 == 0:
+            progress(report.states_explored, len(queue))
         for choice_id in tracker.visit(state):
-            tracker.taken.add((state.scene, choice_id))
-            nxt = choose(story, state, choice_id)
+            nxt = tracker.step(state, choice_id)
+            if nxt is None:
+                continue
             k = key(nxt)
             if k not in seen:
                 if len(seen) >= max_states:
@@ -223,16 +352,7 @@ def explore(story: Story, max_states: int = DEFAULT_MAX_STATES, runs: int = DEFA
                     break
                 seen.add(k)
                 queue.append(nxt)
-    if not report.exhaustive and guided:
-        for ending_id, path in list(report.endings.items()):
-            if path is None:
-                _beam_search(story, tracker, key, _Guide(story, ending_id), seed)
-                report.beam_searches += 1
-        _random_runs(story, tracker, runs, seed)
-    report.unreached_scenes = [s for s in story.scenes if s not in report.scenes_reached]
-    report.untaken_choices = [(s.id, c.id) for s in story.scenes.values() for c in s.choices
-                              if (s.id, c.id) not in tracker.taken]
-    return report
+    # Past the bound the search knows it missed states, even if the queue drained.
 
 
 def _random_runs(story: Story, tracker: _Tracker, runs: int, seed: int) -> None:
@@ -243,8 +363,9 @@ def _random_runs(story: Story, tracker: _Tracker, runs: int, seed: int) -> None:
         missing = [eid for eid, path in report.endings.items() if path is None]
         # Half the runs wander; the other half chase an ending not found yet.
         guide = guides[missing[run % len(missing)]] if missing and run % 2 else None
-        state = new_game(story, rng.randrange(2**31))
+        state: GameState | None = new_game(story, rng.randrange(2**31))
         for _ in range(MAX_STEPS):
+            assert state is not None
             ids = tracker.visit(state)
             if not ids:
                 break
@@ -252,14 +373,63 @@ def _random_runs(story: Story, tracker: _Tracker, runs: int, seed: int) -> None:
                 choice_id = rng.choice(ids)
             else:
                 choice_id = guide.pick(state, ids, rng)
-            tracker.taken.add((state.scene, choice_id))
-            state = choose(story, state, choice_id)
+            nxt = tracker.step(state, choice_id)
+            if nxt is None:
+                break
+            state = nxt
         report.random_runs += 1
+        assert state is not None
         ending = story.scenes[state.scene].ending
         known = report.endings.get(ending) if ending is not None else None
         if ending is not None and known is not None and len(state.path) < len(known):
             report.endings[ending] = list(state.path)  # the shortest any run found
             report.ending_seeds[ending] = state.seed
+
+
+def random_playthroughs(story: Story, runs: int, seed: int,
+                        tracker: _Tracker | None = None) -> Playthroughs:
+    """Play ``runs`` uniformly random playthroughs from ``seed``; count what they read.
+
+    Words are those of the prose and dialogue shown; choices count the screens that
+    offered more than one available choice."""
+    rng = random.Random(seed)
+    out = Playthroughs(runs, seed)
+    for _ in range(runs):
+        state = new_game(story, rng.randrange(2**31))
+        words = choices = 0
+        finished = False
+        try:
+            for _ in range(MAX_STEPS):
+                out.scene_hits[state.scene] += 1
+                if tracker is not None:
+                    tracker.visit(state)
+                beat = current(story, state)
+                words += sum(len(line.text.split()) for line in beat.lines)
+                if beat.ending is not None:
+                    out.endings[beat.ending.id] += 1
+                    finished = True
+                    break
+                ids = [c.id for c in beat.choices if c.enabled]
+                if not ids:
+                    break
+                if len(ids) > 1:
+                    choices += 1
+                pick = rng.choice(ids)
+                if tracker is None:
+                    state = choose(story, state, pick)
+                    continue
+                nxt = tracker.step(state, pick)
+                if nxt is None:
+                    break
+                state = nxt
+        except StoryRuntimeError as exc:
+            if tracker is not None:
+                tracker.runtime_error(exc, state.scene, state.path)
+        if not finished:
+            out.unfinished += 1
+        out.words.append(words)
+        out.choices.append(choices)
+    return out
 
 
 BEAM_WIDTH = 300
@@ -279,8 +449,9 @@ def _beam_search(story: Story, tracker: _Tracker, key: StateKey, guide: _Guide,
         candidates = []
         for state in level:
             for choice_id in tracker.visit(state):
-                tracker.taken.add((state.scene, choice_id))
-                nxt = choose(story, state, choice_id)
+                nxt = tracker.step(state, choice_id)
+                if nxt is None:
+                    continue
                 k = key(nxt)
                 if k not in seen:
                     seen.add(k)

@@ -161,6 +161,7 @@ DEAD_END_STATE = _code("KG202", E, EXPLORE, "dead-end-state")
 SCENE_NEVER_REACHED = _code("KG203", W, EXPLORE, "scene-never-reached")
 CHOICE_NEVER_AVAILABLE = _code("KG204", W, EXPLORE, "choice-never-available")
 ASSUMPTION_FALSE = _code("KG205", E, EXPLORE, "assumption-false")
+TEXT_NEVER_SHOWN = _code("KG206", W, EXPLORE, "text-never-shown")
 
 # ---- playing (KG3xx): raised as StoryRuntimeError while the story runs
 DIVISION_BY_ZERO = _code("KG301", E, RUN, "division-by-zero",
