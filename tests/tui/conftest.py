@@ -185,3 +185,53 @@ async def settle(pilot) -> None:
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+class HostApp:
+    """Builds a small App standing in for the game's (the few Host members the branch
+    map, gallery and replay player use): a real Session, and ``load_state`` recorded."""
+
+    def __new__(cls, story, state=None, screen=None, memory=None):
+        from textual.app import App, ComposeResult
+
+        from kissgame.branches import load_memory
+        from kissgame.session import Session
+        from kissgame.tui.widgets.plain import Plain
+
+        class _Host(App):
+            def __init__(self) -> None:
+                super().__init__()
+                self.session = Session(story, remember=False)
+                self.session.memory = memory if memory is not None else load_memory(story)[0]
+                if state is not None:
+                    self.session.jump(state)
+                self.loaded: list = []
+
+            @property
+            def story(self):
+                return self.session.story
+
+            @property
+            def state(self):
+                return self.session.state
+
+            @property
+            def branch_memory(self):
+                return self.session.memory
+
+            @branch_memory.setter
+            def branch_memory(self, value) -> None:
+                self.session.memory = value
+
+            def compose(self) -> ComposeResult:
+                yield Plain("host", id="host")
+
+            def on_mount(self) -> None:
+                if screen is not None:
+                    self.push_screen(screen())
+
+            def load_state(self, state, story=None, *, show=True) -> None:
+                self.session.jump(state, story)
+                self.loaded.append(state)
+
+        return _Host()

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.app import App, ComposeResult
 from textual.widgets import Static, Tree
 
+from conftest import HostApp
 from kissgame.branches import BranchMemory, load_memory, save_memory
-from kissgame.engine import GameState, Story, choose, new_game, replay
+from kissgame.engine import Story, choose, new_game, replay
 from kissgame.recording import Recording
 from kissgame.tui.screens.branch_map import BranchMapScreen, shortest_known_path
 from kissgame.tui.screens.replay_player import ReplayPlayerScreen
@@ -27,29 +27,6 @@ def home(kiss_home):
 @pytest.fixture
 def story(branchy) -> Story:
     return branchy
-
-
-class HostApp(App):
-    """Stands in for the game's App: a story, the state in play, and load_state."""
-
-    def __init__(self, story: Story, state: GameState | None = None, screen=None):
-        super().__init__()
-        self.story = story
-        self.state = state
-        self.branch_memory = load_memory(story)[0]
-        self.loaded: list[GameState] = []
-        self._first = screen
-
-    def compose(self) -> ComposeResult:
-        yield Static("host", id="host")
-
-    def on_mount(self) -> None:
-        if self._first is not None:
-            self.push_screen(self._first())
-
-    def load_state(self, state: GameState) -> None:
-        self.state = state
-        self.loaded.append(state)
 
 
 def play(story, memory, path, seed=7):
@@ -288,7 +265,7 @@ async def test_two_endings_survive_a_restart(story):
     app = game()  # a fresh start in the same KISSGAME_HOME
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        assert set(app.branch_memory.endings) == {"friends", "shelved"}
+        assert set(app.session.memory.endings) == {"friends", "shelved"}
         app.push_screen(GalleryScreen())
         await pilot.pause()
         assert "2 of 3 found" in str(app.screen.query_one("#gallery-summary", Static).render())
@@ -389,7 +366,7 @@ async def test_play_replay_flag_plays_a_recording(story, tmp_path):
         await pilot.press("1")  # play on: sit with Q
         await pilot.pause()
         assert app.state.scene == "with_q"
-        assert app.branch_memory.found("friends")
+        assert app.session.memory.found("friends")
 
 
 async def test_a_bad_replay_file_is_a_message(story, tmp_path):

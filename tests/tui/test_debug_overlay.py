@@ -45,7 +45,7 @@ async def test_overlay_shows_scene_vars_visits_and_hidden_choices(story_root):
         assert "scene dorm" in where and f"{story_root / 'scenes' / 'ep2.yaml'}:3:" in where
         table = app.screen.query_one("#debug-vars", DataTable)
         assert [str(k.value) for k in table.rows] == list(app.story.vars)
-        assert table.get_row("rules")[1] == "4"
+        assert str(table.get_row("rules")[1]) == "4"
         hidden = shown(app, "#debug-hidden")
         assert "stay" in hidden and "ship.dae_kitty >= 7" in hidden
         assert "sneak_out" not in hidden  # rules >= 4 holds
@@ -73,7 +73,7 @@ async def test_edit_a_variable(story_root):
         assert before.vars["ship.dae_kitty"] == 8
         assert app.state.path == before.path and app.state.scene == "dorm"
         table = app.screen.query_one("#debug-vars", DataTable)
-        assert table.get_row("ship.dae_kitty")[1] == "2"
+        assert str(table.get_row("ship.dae_kitty")[1]) == "2"
         assert "stay" in shown(app, "#debug-hidden")  # the edit hid 'Stay with Dae'
         await select_var(pilot, "clue.letters")
         field.value = "maybe"

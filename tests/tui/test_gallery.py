@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from textual.app import App, ComposeResult
 from textual.widgets import OptionList, Static
 
+from conftest import HostApp
 from kissgame.branches import BranchMemory, load_memory, save_memory
-from kissgame.engine import GameState, Story, choose, new_game
+from kissgame.engine import Story, choose, new_game
 from kissgame.tui.screens.gallery import GalleryScreen
 from kissgame.tui.screens.replay_player import ReplayPlayerScreen
 
@@ -23,24 +23,6 @@ def home(kiss_home):
 @pytest.fixture
 def story(branchy) -> Story:
     return branchy
-
-
-class HostApp(App):
-    def __init__(self, story: Story, memory: BranchMemory | None = None):
-        super().__init__()
-        self.story = story
-        if memory is not None:
-            self.branch_memory = memory
-        self.loaded: list[GameState] = []
-
-    def compose(self) -> ComposeResult:
-        yield Static("host")
-
-    def on_mount(self) -> None:
-        self.push_screen(GalleryScreen())
-
-    def load_state(self, state: GameState) -> None:
-        self.loaded.append(state)
 
 
 def found_two(story) -> BranchMemory:
@@ -62,7 +44,7 @@ def option_text(screen) -> list[str]:
 
 async def test_found_and_locked_endings_read_from_disk(story):
     save_memory(found_two(story))
-    app = HostApp(story)  # no memory on the app: the gallery reads the file
+    app = HostApp(story, screen=GalleryScreen)  # no memory on the app: the gallery reads the file
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         screen = app.screen
@@ -75,7 +57,7 @@ async def test_found_and_locked_endings_read_from_disk(story):
 
 
 async def test_gallery_plays_a_path_to_a_found_ending(story):
-    app = HostApp(story, found_two(story))
+    app = HostApp(story, screen=GalleryScreen, memory=found_two(story))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         await pilot.press("down", "enter")  # locked: only a hint
@@ -98,11 +80,12 @@ async def test_a_damaged_memory_file_shows_an_empty_gallery(story, home):
     path.write_text("{\"scenes\": [")
     memory, problem = load_memory(story)
     assert problem
-    app = HostApp(story, memory)
+    app = HostApp(story, screen=GalleryScreen, memory=memory)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert "0 of 3 found" in str(app.screen.query_one("#gallery-summary", Static).render())
 
 
 def test_gallery_snapshot(snap_compare, story):
-    assert snap_compare(HostApp(story, found_two(story)), terminal_size=(80, 24))
+    app = HostApp(story, screen=GalleryScreen, memory=found_two(story))
+    assert snap_compare(app, terminal_size=(80, 24))

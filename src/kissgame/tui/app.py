@@ -1,53 +1,55 @@
 """The kissgame Textual app: one factory shared by the CLI, the tests and the benchmark.
 
-The app holds the story and the current GameState; every change of state goes through
-an engine function (``new_game``, ``choose``, ``rewind``). Screens render Beats and call
-the methods below; none of them decides anything about the story.
-
-Seams for other features:
-
-- ``KissApp.state`` is a reactive: ``self.watch(app, "state", callback)`` sees every move
-  (the branch map records the paths the player walks this way).
-- ``KissApp.load_state(state, story=...)`` swaps in a new Story (live reload) and/or
-  jumps to any state (branch map, recordings).
-- The title screen opens ``kissgame.tui.screens.gallery.GalleryScreen`` and
-  ``kissgame.tui.screens.branch_map.BranchMapScreen`` when those modules exist; each is
-  built with no arguments and reads ``self.app.story`` / ``self.app.state``.
+``KissApp`` is a face of a headless ``kissgame.session.Session``, which owns the game:
+state, choices, rewind, saves, play time and branch memory. The app turns the session's
+errors into messages for the player, mirrors its state in the reactive ``state`` (so
+screens can ``watch(app, "state", ...)``), routes screens by name (``open_screen``) and
+holds the settings. Screens see it through the ``kissgame.tui.host.Host`` protocol and
+never import this module.
 """
 
 from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from textual.app import App
+from rich.text import Text
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
+from textual.screen import Screen
 
 from ..cache import load_story_cached
-from ..engine import (
-    Beat,
-    Diverged,
-    GameState,
-    InvalidChoice,
-    Story,
-    StoryRuntimeError,
-    choose,
-    current,
-    new_game,
-    rewind,
-)
+from ..engine import Beat, Diagnostic, GameState, InvalidChoice, Story, StoryRuntimeError
 from ..engine.diagnostics import ERROR, display_path
-from ..saves import AUTO, QUICK, SaveData, SaveError, SaveStore, restore, slot_label
+from ..saves import AUTO, QUICK, SaveData, SaveStore, slot_label
+from ..session import Moved, Session, SessionError, format_play_time
 from ..settings import Settings, load_settings, save_settings, settings_path
+from .live_reload import LiveReload, start_live_reload
+from .screens.branch_map import BranchMapScreen
+from .screens.confirm import ConfirmScreen
+from .screens.debug import DebugScreen
+from .screens.gallery import GalleryScreen
+from .screens.help import HelpScreen
+from .screens.history import HistoryScreen
+from .screens.play import PlayScreen
+from .screens.replay_player import export_current, open_replay_file
+from .screens.settings import SettingsScreen
+from .screens.slots import SlotScreen
+from .screens.story_error import StoryErrorScreen
+from .screens.title import TitleScreen
+
+__all__ = ["KissApp", "StoryLoadError", "format_play_time", "load_story_or_raise",
+           "make_app", "run_app"]
 
 
 class StoryLoadError(Exception):
     """The story folder has errors; ``diagnostics`` holds them, located."""
 
-    def __init__(self, root: Path, diagnostics: list) -> None:
+    def __init__(self, root: Path, diagnostics: list[Diagnostic]) -> None:
         self.root, self.diagnostics = root, diagnostics
         super().__init__(f"{display_path(str(root))}: the story has errors")
 
@@ -59,153 +61,192 @@ def load_story_or_raise(root: Path) -> Story:
     return result.story
 
 
-def format_play_time(seconds: float) -> str:
-    minutes = int(seconds // 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m"
+SCREENS_BY_NAME: dict[str, Callable[[], Screen]] = {
+    "save": lambda: SlotScreen("save"),
+    "load": lambda: SlotScreen("load"),
+    "history": HistoryScreen,
+    "branch_map": BranchMapScreen,
+    "gallery": GalleryScreen,
+    "settings": SettingsScreen,
+}
+"""The screens ``KissApp.open_screen`` opens, by name."""
 
 
 class KissApp(App[int]):
     """Plays one story. Build it with ``make_app``."""
 
     CSS_PATH = "app.tcss"
-    ENABLE_COMMAND_PALETTE = False
     BINDINGS = [
-        Binding("ctrl+q", "request_quit", "Quit", show=False, id="quit", priority=True),
+        Binding("ctrl+q", "request_quit", "Quit", id="quit", priority=True),
         Binding("f1", "help", "Help", id="help", show=False),
         Binding("f12", "debug_overlay", "Debug", show=False, id="debug"),
     ]
 
     state: reactive[GameState | None] = reactive(None, always_update=True, init=False)
-    """The state being played, or None before a game starts. Set only through methods."""
+    """The session's state, mirrored for ``watch``. Change it through the methods."""
 
-    def __init__(self, story: Story, story_root: Path, *, seed: int | None = None,
-                 saves: SaveStore | None = None, settings: Settings | None = None,
-                 settings_file: Path | None = None, clock: Callable[[], float] = time.time,
+    def __init__(self, session: Session, story_root: Path, *,
+                 settings: Settings | None = None, settings_file: Path | None = None,
                  watch: bool = False, debug: bool = False,
                  replay_file: str | None = None, replay_speed: float = 1.0) -> None:
         super().__init__()
-        self.story = story
+        self._session = session
         self.story_root = Path(story_root)
-        self.seed = seed
-        self.clock = clock
-        self.saves = saves or SaveStore(story.id, clock=clock)
         self.settings_file = settings_file or settings_path()
-        self.settings = settings if settings is not None else load_settings(self.settings_file)
+        self._settings = settings if settings is not None else load_settings(self.settings_file)
         self.watch_mode, self.debug_mode, self.replay_file = watch, debug, replay_file
         self.replay_speed = replay_speed
-        self.title = story.title
-        self._saved_path: tuple[str, ...] | None = None
-        self._play_base = 0.0
-        self._play_since = time.monotonic()
+        self.live_reload: LiveReload | None = None
+        self.title = session.story.title
+        self._memory_warned = False
+        session.subscribe(self._moved)
+        if self._settings.keymap:
+            self.set_keymap(dict(self._settings.keymap))
+
+    # -- what screens read (the Host protocol) ---------------------------------------
+
+    @property
+    def session(self) -> Session:
+        return self._session
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    @property
+    def story(self) -> Story:
+        return self._session.story
+
+    @property
+    def saves(self) -> SaveStore:
+        return self._session.saves
+
+    @property
+    def unsaved(self) -> bool:
+        return self._session.unsaved
+
+    @property
+    def play_seconds(self) -> float:
+        return self._session.play_seconds
+
+    @property
+    def reload_problem(self) -> Text | None:
+        return self.live_reload.problem if self.live_reload is not None else None
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Textual's notify, with markup off by default: messages quote story content
+        (titles, hints, save fields), which is data and must never become markup."""
+        super().notify(message, title=title, severity=severity, timeout=timeout,
+                       markup=markup)
+
+    def beat(self) -> Beat | None:
+        """The current Beat, or None (no game, or the story cannot render it: then the
+        error panel says why)."""
+        try:
+            return self._session.beat()
+        except StoryRuntimeError as exc:
+            self.show_story_error(exc)
+            return None
 
     # -- lifecycle ------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        if self.settings.theme in self.available_themes:
-            self.theme = self.settings.theme
-        from .screens.branch_map import remember_branches
-        from .screens.replay_player import open_replay_file
-        from .screens.title import TitleScreen
-
+        if self._settings.theme in self.available_themes:
+            self.theme = self._settings.theme
         self.push_screen(TitleScreen())
-        remember_branches(self)
+        if self._session.memory_problem:
+            self.notify(self._session.memory_problem, title="Branch map", severity="warning",
+                        timeout=10)
         if self.watch_mode:
-            from .live_reload import start_live_reload
-
-            start_live_reload(self)
+            self.live_reload = start_live_reload(self, self, self.story_root)
         if self.replay_file:
-            open_replay_file(self, self.replay_file, self.replay_speed)
+            open_replay_file(self, self.story, self.replay_file, self.replay_speed)
 
-    # -- reading ---------------------------------------------------------------------
+    def on_unmount(self) -> None:
+        self._session.close()
 
-    def beat(self) -> Beat | None:
-        return None if self.state is None else current(self.story, self.state)
+    def _moved(self, moved: Moved) -> None:
+        if moved.story_changed:
+            self.title = self._session.story.title
+        self.state = moved.state
+        problem = self._session.memory_write_problem
+        if problem and not self._memory_warned:
+            self._memory_warned = True
+            self.notify(problem, title="Branch map", severity="warning", timeout=10)
 
-    @property
-    def play_seconds(self) -> float:
-        return self._play_base + (time.monotonic() - self._play_since)
-
-    @property
-    def unsaved(self) -> bool:
-        """True when choices were made since the last save or load."""
-        state = self.state
-        return state is not None and state.turn > 0 and state.path != self._saved_path
-
-    # -- moving through the story (engine calls only) --------------------------------
+    # -- moving through the story ------------------------------------------------------
 
     def start_new_game(self) -> None:
-        self._reset_clock(0.0)
-        self._saved_path = None
-        self.state = new_game(self.story, self.seed)
+        self._session.new_game()
         self.show_play()
-        self._autosave()
 
     def take_choice(self, choice_id: str) -> bool:
-        state = self.state
-        if state is None:
-            return False
         try:
-            new = choose(self.story, state, choice_id)
+            self._session.choose(choice_id)
         except InvalidChoice as exc:
             self.notify(str(exc), severity="warning")
             return False
         except StoryRuntimeError as exc:
-            self.notify(str(exc), title="Story error", severity="error", timeout=10)
+            self.show_story_error(exc)
             return False
-        episode_changed = (self.story.scenes[new.scene].episode
-                           != self.story.scenes[state.scene].episode)
-        self.state = new
-        if episode_changed:
-            self._autosave()
+        except SessionError as exc:
+            self.notify(str(exc))
+            return False
         return True
 
     def rewind_choices(self, steps: int = 1) -> bool:
-        state = self.state
-        if state is None:
-            return False
-        if not state.path:
-            self.notify("This is the start of the story: there is nothing to rewind.")
-            return False
         try:
-            self.state = rewind(self.story, state, steps)
-        except (Diverged, KeyError, StoryRuntimeError) as exc:
-            self.notify(f"Cannot rewind: the story changed since this game was saved ({exc}).",
-                        severity="warning", timeout=8)
+            self._session.rewind(steps)
+        except SessionError as exc:
+            self.notify(str(exc), severity="warning", timeout=8)
             return False
         return True
 
     def load_state(self, state: GameState, story: Story | None = None, *, show: bool = True,
                    play_seconds: float | None = None, saved: bool = False) -> None:
-        """Replace the running story (optional) and jump to ``state``.
-
-        ``show`` brings the play screen to the front; ``saved`` marks the state as
-        matching a save (so quitting does not ask). Used by loading, live reload, the
-        branch map and recordings.
-        """
-        if story is not None and story is not self.story:
-            if story.id != self.story.id:
-                self.saves = SaveStore(story.id, self.saves.folder.parent, clock=self.clock)
-            self.story = story
+        """Replace the running story (optional) and jump to ``state``; ``show`` brings
+        the play screen to the front. Used by live reload, the branch map, recordings and
+        the debug overlay."""
+        self._session.jump(state, story, play_seconds=play_seconds, saved=saved)
+        if story is not None:
             self.title = story.title
-        if play_seconds is not None:
-            self._reset_clock(play_seconds)
-        if saved:
-            self._saved_path = state.path
-        self.state = state
         if show:
             self.show_play()
 
-    def show_play(self) -> None:
-        from .screens.play import PlayScreen
+    def replace_story(self, story: Story) -> None:
+        self._session.replace_story(story)
+        self.title = story.title
 
+    def show_story_error(self, error: StoryRuntimeError) -> None:
+        """The story failed at run time: show where, keep the last good screen and state."""
+        if not isinstance(self.screen, StoryErrorScreen):
+            self.push_screen(StoryErrorScreen(error.diagnostics))
+
+    # -- screens -----------------------------------------------------------------------
+
+    def show_play(self) -> None:
         if not self._pop_to(PlayScreen):
             self.push_screen(PlayScreen())
 
     def show_title(self) -> None:
-        from .screens.title import TitleScreen
-
         self._pop_to(TitleScreen)
+
+    def open_screen(self, name: str) -> None:
+        """Open a screen by name: save, load, history, branch_map, gallery, settings,
+        help. Screens that show the game in progress say so when there is none."""
+        if name == "help":
+            self.action_help()
+            return
+        if name in ("save", "history") and self._session.state is None:
+            self.notify("Start or continue a game first.", timeout=3)
+            return
+        factory = SCREENS_BY_NAME.get(name)
+        if factory is None:
+            return
+        screen = factory()
+        if type(self.screen) is not type(screen):  # a held key opens it once
+            self.push_screen(screen)
 
     def _pop_to(self, kind: type) -> bool:
         """Pop screens (at once, not deferred) until one of ``kind`` is on top.
@@ -215,7 +256,7 @@ class KissApp(App[int]):
         """
         if not any(isinstance(screen, kind) for screen in self.screen_stack):
             return False
-        while not isinstance(self.screen, kind):
+        while not isinstance(self.screen, kind) and len(self.screen_stack) > 1:
             self.pop_screen()
         return True
 
@@ -223,50 +264,51 @@ class KissApp(App[int]):
 
     def save_to(self, slot: str, quiet: bool = False) -> SaveData | None:
         """Write the current state to a slot (a small, fast write done in place)."""
-        state, beat = self.state, self.beat()
-        if state is None or beat is None:
+        if self._session.state is None:
             return None
         try:
-            data = self.saves.write(slot, self.story, state, self.play_seconds,
-                                    beat.episode_title, beat.title)
-        except OSError as exc:
-            self.notify(f"Could not save to {slot_label(slot)}: {exc.strerror or exc}",
-                        severity="error", timeout=10)
+            data = self._session.save(slot)
+        except SessionError as exc:
+            self.notify(str(exc), severity="error", timeout=10)
             return None
-        if slot != AUTO:
-            self._saved_path = state.path
-        if not quiet:
+        if not quiet and slot != AUTO:
             self.notify(f"Saved to {slot_label(slot)}.", timeout=2)
         return data
 
     def load_save(self, data: SaveData, slot: str = "") -> bool:
         """Continue from a save; explains (and returns False) when it cannot."""
-        where = f"{slot_label(slot)}: " if slot else ""
         try:
-            restored = restore(self.story, data)
-        except SaveError as exc:
-            self.notify(f"{where}{exc}", title="This save cannot be loaded",
-                        severity="error", timeout=12)
+            notes = self._session.load(data, slot)
+        except SessionError as exc:
+            self.notify(str(exc), title="This save cannot be loaded", severity="error",
+                        timeout=12)
             return False
-        self.load_state(restored.state, play_seconds=restored.play_seconds, saved=True)
-        for note in restored.notes:
+        self.show_play()
+        for note in notes:
             self.notify(note, severity="warning", timeout=10)
         return True
+
+    def load_slot(self, slot: str) -> bool:
+        """Load a slot by name (quickload), explaining any problem."""
+        info = self._session.read_slot(slot)
+        if info.data is not None:
+            return self.load_save(info.data, slot)
+        problem = f"{slot_label(slot)} is damaged: {info.problem}" if info.damaged \
+            else f"{slot_label(slot)} is empty."
+        self.notify(problem, severity="error" if info.damaged else "information",
+                    timeout=10 if info.damaged else 3)
+        return False
 
     def quicksave(self) -> None:
         self.save_to(QUICK)
 
-    def _autosave(self) -> None:
-        self.save_to(AUTO, quiet=True)
-
-    def _reset_clock(self, seconds: float) -> None:
-        self._play_base = seconds
-        self._play_since = time.monotonic()
-
     # -- settings ----------------------------------------------------------------------
 
     def apply_settings(self, settings: Settings) -> None:
-        self.settings = settings
+        self._settings = settings
+        for screen in self.screen_stack:
+            if isinstance(screen, PlayScreen):
+                screen.settings_changed()
         if settings.theme in self.available_themes and settings.theme != self.theme:
             self.theme = settings.theme
         try:
@@ -274,27 +316,98 @@ class KissApp(App[int]):
         except OSError as exc:
             self.notify(f"Could not save settings: {exc.strerror or exc}", severity="error")
 
+    def watch_theme(self, theme: str) -> None:
+        # The palette's "Change theme" sets app.theme directly: remember it too.
+        if self.is_running and theme != self._settings.theme:
+            self.apply_settings(self._settings.with_(theme=theme))
+
+    # -- the command palette (ctrl+p) ---------------------------------------------------
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        game = self._session.state is not None
+        yield SystemCommand("New game", "Start the story from the beginning",
+                            lambda: self._from_palette(self._confirm_new_game))
+        if game:
+            yield SystemCommand("Continue", "Back to the story in progress", self.show_play)
+            yield SystemCommand("Save", "Save to a slot", lambda: self.open_screen("save"))
+            yield SystemCommand("Quicksave", "Save to the quicksave slot", self.quicksave)
+            yield SystemCommand("Rewind", "Undo the last choice",
+                                lambda: self.rewind_choices(1) and None)
+            yield SystemCommand("History", "Everything read and chosen so far",
+                                lambda: self.open_screen("history"))
+        yield SystemCommand("Load", "Load a saved game", lambda: self.open_screen("load"))
+        yield SystemCommand("Quickload", "Load the quicksave slot",
+                            lambda: self.load_slot(QUICK) and None)
+        yield SystemCommand("Branch map", "Every branch you have walked",
+                            lambda: self.open_screen("branch_map"))
+        yield SystemCommand("Endings gallery", "Endings found and locked",
+                            lambda: self.open_screen("gallery"))
+        yield SystemCommand("Settings", "Theme, text reveal, text width",
+                            lambda: self.open_screen("settings"))
+        yield SystemCommand("Help", "Every key", self.action_help)
+        for command in super().get_system_commands(screen):
+            if command.title in ("Theme", "Change theme", "Keys", "Screenshot",
+                                 "Maximize", "Minimize"):
+                yield command
+        yield SystemCommand("Quit", "Quit kissgame (asks when there are unsaved choices)",
+                            self.action_request_quit)
+
+    def _from_palette(self, callback: Callable[[], None]) -> None:
+        self.call_later(callback)
+
+    def _confirm_new_game(self) -> None:
+        if not self._session.unsaved:
+            self.start_new_game()
+            return
+
+        def answer(result: str | None) -> None:
+            if result == "yes":
+                self.start_new_game()
+
+        self.push_screen(ConfirmScreen(
+            "Start a new game?", "The game in progress has unsaved choices.",
+            [("yes", "Start over", "y"), ("no", "Cancel", "n")]), answer)
+
     # -- actions -------------------------------------------------------------------------
 
-    def action_help(self) -> None:
-        from .screens.help import HelpScreen
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "debug_overlay":
+            return self.watch_mode or self.debug_mode
+        return True
 
-        if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(HelpScreen.rows_for(self)))
+
+    def action_help_quit(self) -> None:
+        """ctrl+c: tell the player how to quit (Textual's hint, for our quit action)."""
+        for key, active in self.active_bindings.items():
+            if active.binding.action in ("request_quit", "app.request_quit"):
+                self.notify(f"Press {key} to quit the app", title="Do you want to quit?")
+                return
 
     def action_debug_overlay(self) -> None:
         """F12 (with --watch or --debug): the debug overlay, or close it."""
-        from .screens.debug import toggle_debug_overlay
+        if isinstance(self.screen, DebugScreen):
+            self.screen.action_close()
+            return
+        if not (self.watch_mode or self.debug_mode):
+            return
+        if self._session.state is None:
+            self.notify("Start or continue a game first: the debug overlay shows its state.",
+                        title="Debug", timeout=4)
+            return
+        self.push_screen(DebugScreen())
 
-        toggle_debug_overlay(self)
+    def action_export_recording(self) -> None:
+        export_current(self, self.story, self._session.state)
 
     def action_request_quit(self) -> None:
         """Quit, asking first when there is unsaved progress."""
-        from .screens.confirm import ConfirmScreen
-
         if isinstance(self.screen, ConfirmScreen):
             return
-        if not self.unsaved:
+        if not self._session.unsaved:
             self.exit(0)
             return
 
@@ -308,7 +421,7 @@ class KissApp(App[int]):
         self.push_screen(ConfirmScreen(
             "Quit kissgame?",
             "You have made choices since your last save.",
-            [("save", "Quicksave and quit", "s"), ("quit", "Quit without saving", "q"),
+            [("save", "Save and quit", "s"), ("quit", "Quit", "q"),
              ("cancel", "Keep playing", "escape")]), answer)
 
 
@@ -327,10 +440,9 @@ def make_app(story_root: Path | str | None = None, *, story: Story | None = None
     root = Path(story_root) if story_root is not None else default_story_root()
     if story is None:
         story = load_story_or_raise(root)
-    saves = SaveStore(story.id, save_dir, clock=clock)
-    return KissApp(story, root, seed=seed, saves=saves, settings=settings, clock=clock,
-                   watch=watch, debug=debug, replay_file=replay_file,
-                   replay_speed=replay_speed)
+    session = Session(story, saves=SaveStore(story.id, save_dir, clock=clock), seed=seed)
+    return KissApp(session, root, settings=settings, watch=watch, debug=debug,
+                   replay_file=replay_file, replay_speed=replay_speed)
 
 
 def run_app(root: Path, watch: bool = False, debug: bool = False,

@@ -2,7 +2,7 @@
 
 A timer polls the story folder (``StoryWatcher``, two stat calls a file); a change
 starts a thread worker that loads the story. A clean story replaces the running one
-through ``KissApp.load_state`` with the player's place carried over by
+through ``Host.load_state`` with the player's place carried over by
 ``kissgame.devtools.carry_over``; a broken one leaves the last good story running and
 lists its errors in the ``ReloadPanel`` of the play screen until a save fixes them.
 """
@@ -10,61 +10,34 @@ lists its errors in the ``ReloadPanel`` of the play screen until a save fixes th
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from rich.text import Text
 from textual.app import App
-from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from ..devtools import BROKEN, GONE, carry_over
-from ..engine import Diagnostic, Story
+from ..engine import Story
 from ..engine.diagnostics import ERROR, display_path
 from ..loader import LoadResult, load_story
 from ..watch import StoryWatcher
+from .host import Host
+from .widgets.reload_panel import ReloadPanel, problem_text
 
 POLL_SECONDS = 0.5
 
 
-class ReloadPanel(Static):
-    """Why the edited story is not running: its errors, one a line, located.
-
-    Hidden while there is nothing to say. It shows what the app's ``live_reload``
-    reports; it is composed by the play screen and does nothing without ``--watch``.
-    """
-
-    def on_mount(self) -> None:
-        self.border_title = "Live reload"
-        reloader = getattr(self.app, "live_reload", None)
-        self.show_problem(reloader.problem if isinstance(reloader, LiveReload) else None)
-
-    def show_problem(self, problem: Text | None) -> None:
-        self.display = problem is not None
-        self.update(problem if problem is not None else "")
-
-
-def problem_text(headline: str, diagnostics: list[Diagnostic] | tuple[Diagnostic, ...] = ()
-                 ) -> Text:
-    """The panel's text: a headline, then ``file:line:col code message`` a line."""
-    text = Text(headline, style="bold")
-    for diagnostic in diagnostics:
-        text.append("\n")
-        text.append(str(diagnostic.span), style="bold")
-        text.append(f" {diagnostic.code} ", style="reverse")
-        text.append(f" {diagnostic.message}")
-    return text
-
-
 class LiveReload:
-    """Polls ``app.story_root`` and swaps in each clean edit of the story.
+    """Polls the story folder ``root`` and swaps in each clean edit of the story.
 
     ``problem`` is what the reload panel shows (None when the running story is the
     latest one). When an edit removes the scene the player is in, the new story waits
     in ``pending`` and is applied as soon as the player stands somewhere it has.
     """
 
-    def __init__(self, app: App, root: Path, interval: float = POLL_SECONDS) -> None:
+    def __init__(self, app: App, host: Host, root: Path, interval: float = POLL_SECONDS
+                 ) -> None:
         self.app = app
+        self.host = host
         self.root = root
         self.watcher = StoryWatcher(root)
         self.problem: Text | None = None
@@ -78,7 +51,7 @@ class LiveReload:
     def poll(self) -> None:
         if self.watcher.changed():
             self.reload()
-        elif self.pending is not None and getattr(self.app, "state", None) is not self._tried:
+        elif self.pending is not None and self.host.session.state is not self._tried:
             self._apply_story(self.pending, quiet_if_gone=True)
 
     def reload(self) -> None:
@@ -101,15 +74,14 @@ class LiveReload:
         self._apply_story(result.story)
 
     def _apply_story(self, story: Story, quiet_if_gone: bool = False) -> None:
-        app: Any = self.app
-        state = app.state
+        host = self.host
+        state = host.session.state
         if state is None:  # no game in progress: the next one starts in the new story
             self.pending = None
-            app.story = story
-            app.title = story.title
+            host.replace_story(story)
             self._done("Story reloaded.")
             return
-        carried = carry_over(app.story, story, state)
+        carried = carry_over(host.session.story, story, state)
         if carried.state is None:
             if carried.how == GONE:
                 self.pending, self._tried = story, state
@@ -122,13 +94,13 @@ class LiveReload:
                                         "version keeps running.", carried.diagnostics))
             return
         self.pending = None
-        app.load_state(carried.state, story=story, show=False)
+        host.load_state(carried.state, story=story, show=False)
         self._done(f"Story reloaded: {carried.message}.")
 
     def _done(self, message: str) -> None:
         self.reloads += 1
         self._show(None)
-        self.app.notify(message, title="Live reload", timeout=3)
+        self.app.notify(message, title="Live reload", timeout=3, markup=False)
 
     def _show(self, problem: Text | None) -> None:
         if problem is not None and (self.problem is None or problem.plain != self.problem.plain):
@@ -150,8 +122,7 @@ class LiveReload:
             self.app.call_from_thread(self._loaded, result, failure)
 
 
-def start_live_reload(app: App, interval: float = POLL_SECONDS) -> LiveReload:
-    """Watch the app's story folder; kept in ``app.live_reload``."""
-    reloader = LiveReload(app, Path(app.story_root), interval)  # type: ignore[attr-defined]
-    app.live_reload = reloader  # type: ignore[attr-defined]
-    return reloader
+def start_live_reload(app: App, host: Host, root: Path,
+                      interval: float = POLL_SECONDS) -> LiveReload:
+    """Watch the story folder ``root`` while ``app`` runs."""
+    return LiveReload(app, host, Path(root), interval)

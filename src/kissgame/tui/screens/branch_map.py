@@ -14,151 +14,41 @@ from datetime import datetime
 
 from rich.text import Text
 from textual import on
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Static, Tree
+from textual.widgets import Footer, Tree
 from textual.widgets.tree import TreeNode
 
-from ...branches import Arrival, BranchMemory, load_memory, rebuild, save_memory
-from ...engine import GameState, Story, StoryRuntimeError, replay
+from ...branches import BranchMemory, load_memory
+from ...engine import GameState, Story, replay
 from ...engine.runtime import Diverged
-from ...recording import Recording
+from ..host import HostScreen, host_of, take_over
+from ..widgets.plain import Plain
+from .autoplay import autoplay_ending, shortest_known_path
+
+__all__ = ["BranchMapScreen", "bind_story", "found_when", "shortest_known_path"]
 
 CURRENT = "bold cyan"
 
 
-# ---- what the screens need from the App, found without depending on its shape ----
-
-def app_story(app: object) -> Story | None:
-    return getattr(app, "story", None)
-
-
-def app_state(app: object) -> GameState | None:
-    """The state of the playthrough in progress, if there is one."""
-    state = getattr(app, "state", None)
-    return state if isinstance(state, GameState) else None
-
-
-def app_memory(app: object, story: Story) -> BranchMemory:
-    memory = getattr(app, "branch_memory", None)
-    if isinstance(memory, BranchMemory) and memory.story_id == story.id:
-        return memory
-    return load_memory(story)[0]
-
-
 def bind_story(screen: Screen, story: Story | None,
-               memory: BranchMemory | None) -> tuple[Story, BranchMemory] | None:
-    """The story and branch memory a screen shows: its own, or else the app's.
-    Tells the player and returns None when no story is loaded."""
-    story = story or app_story(screen.app)
-    if story is None:
-        screen.notify("No story is loaded.", severity="error")
-        return None
-    return story, memory or app_memory(screen.app, story)
-
-
-def remember_branches(app: App) -> None:
-    """Load the branch memory into ``app.branch_memory`` and record every move of
-    ``app.state`` into it, saved after each one. A damaged file only costs a warning."""
-    memory, problem = load_memory(app.story)  # type: ignore[attr-defined]
-    app.branch_memory = memory  # type: ignore[attr-defined]
-    if problem:
-        app.notify(problem, title="Branch map", severity="warning", timeout=10)
-    bound = {"story": app.story, "warned": False}  # type: ignore[attr-defined]
-
-    def moved(state: GameState | None) -> None:
-        story: Story = app.story  # type: ignore[attr-defined]
-        memory: BranchMemory = app.branch_memory  # type: ignore[attr-defined]
-        if story is not bound["story"]:  # live reload, or another story
-            memory = memory.rebind(story) if memory.story_id == story.id \
-                else load_memory(story)[0]
-            app.branch_memory = memory  # type: ignore[attr-defined]
-            bound["story"] = story
-        if state is None:
-            return
-        try:
-            memory.observe(story, state)
-        except (StoryRuntimeError, KeyError):
-            return  # the play screen reports story errors; the map just skips this one
-        error = save_memory(memory)
-        if error and not bound["warned"]:
-            bound["warned"] = True
-            app.notify(error, title="Branch map", severity="warning", timeout=10)
-
-    app.watch(app, "state", moved, init=False)
+               memory: BranchMemory | None) -> tuple[Story, BranchMemory]:
+    """The story and branch memory a screen shows: its own, or else the session's."""
+    session = host_of(screen).session
+    story = story or session.story
+    if memory is None:
+        memory = session.memory if session.memory.story_id == story.id \
+            else load_memory(story)[0]
+    return story, memory
 
 
 def found_when(stamp: str) -> str:
     """An ISO time as the player's local date and time."""
     try:
         return datetime.fromisoformat(stamp).astimezone().strftime("%Y-%m-%d %H:%M")
-    except ValueError:
+    except (ValueError, OverflowError, OSError):
         return stamp or "?"
-
-
-def take_over(screen: Screen, state: GameState) -> None:
-    """Leave ``screen`` and play on from ``state`` in the App's play screen."""
-    app = screen.app
-    load_state = getattr(app, "load_state", None)
-    if load_state is None:
-        screen.notify("This app cannot jump to a state.", severity="error")
-        return
-    app.pop_screen()
-    load_state(state)
-
-
-# ---- "show me a path to this ending" ----
-
-_explored: dict[str, dict[str, list[str] | None]] = {}
-
-
-def shortest_known_path(story: Story, ending_id: str,
-                        memory: BranchMemory | None) -> Arrival | None:
-    """The shortest path to an ending that replays there: explore's, or the player's own.
-
-    Runs the explorer (bounded) the first time for a story; call it off the UI thread."""
-    from ...explorer import explore
-
-    key = story.fingerprint or story.id
-    if key not in _explored:
-        _explored[key] = explore(story, max_states=50_000, runs=300, seed=0).endings
-    candidates: list[Arrival] = []
-    path = _explored[key].get(ending_id)
-    if path is not None:
-        candidates.append(Arrival(0, tuple(path)))
-    if memory is not None and ending_id in memory.endings:
-        candidates.append(memory.endings[ending_id].arrival)
-    for arrival in sorted(candidates, key=lambda a: len(a.path)):
-        state = rebuild(story, arrival)
-        if state is not None and story.scenes[state.scene].ending == ending_id:
-            return arrival
-    return None
-
-
-def autoplay_ending(screen: Screen, story: Story, ending_id: str,
-                    memory: BranchMemory | None) -> None:
-    """Find the shortest known path to a found ending in a thread, then play it back."""
-    screen.notify("Looking for the shortest path\u2026", timeout=2)
-
-    def find() -> None:
-        arrival = shortest_known_path(story, ending_id, memory)
-        screen.app.call_from_thread(_play_path, screen, story, ending_id, arrival)
-
-    screen.run_worker(find, thread=True, exclusive=True, group="autoplay")
-
-
-def _play_path(screen: Screen, story: Story, ending_id: str, arrival: Arrival | None) -> None:
-    from .replay_player import ReplayPlayerScreen
-
-    ending = story.endings[ending_id]
-    if arrival is None:
-        screen.notify(f"No path to \u201c{ending.title}\u201d fits this story.",
-                      severity="warning")
-        return
-    recording = Recording(story.id, arrival.seed, list(arrival.path), ending_id,
-                          f"A path to \u201c{ending.title}\u201d")
-    screen.app.push_screen(ReplayPlayerScreen(story, recording))
 
 
 # ---- the map ----
@@ -171,7 +61,7 @@ class MapNode:
     ending_id: str = ""
 
 
-class BranchMapScreen(Screen):
+class BranchMapScreen(HostScreen):
     """Every branch walked, across playthroughs; Enter jumps to a decision point."""
 
     DEFAULT_CSS = """
@@ -211,21 +101,18 @@ class BranchMapScreen(Screen):
         return self._memory
 
     def compose(self) -> ComposeResult:
-        yield Static(id="map-summary")
+        yield Plain(id="map-summary")
         tree: Tree[MapNode] = Tree("Branch map", id="map-tree")
         tree.show_root = False
         tree.auto_expand = False
         yield tree
-        yield Static(id="map-detail")
+        yield Plain(id="map-detail")
         yield Footer()
 
     def on_mount(self) -> None:
-        bound = bind_story(self, self._story, self._memory)
-        if bound is None:
-            return
-        self._story, self._memory = bound
+        self._story, self._memory = bind_story(self, self._story, self._memory)
         if self._current is None:
-            self._current = app_state(self.app)
+            self._current = self.session.state
         self._trace_current()
         self.build()
         self.query_one(Tree).focus()
@@ -286,13 +173,21 @@ class BranchMapScreen(Screen):
         summary.append(f"  \u00b7  {visited_total}/{len(story.scenes)} scenes  \u00b7  "
                        f"{found}/{len(story.endings)} endings  \u00b7  {open_total} open "
                        f"branch{'es' if open_total != 1 else ''}")
-        self.query_one("#map-summary", Static).update(summary)
+        self.query_one("#map-summary", Plain).update(summary)
         if cursor_target is not None:
             self.call_after_refresh(self._move_to, cursor_target)
         self._describe(tree.cursor_node)
 
+    def _tree(self) -> Tree[MapNode] | None:
+        """The tree, or None while the screen is being built or torn down."""
+        if not self.is_attached:
+            return None
+        return next(iter(self.query("#map-tree").results(Tree)), None)
+
     def _move_to(self, node: TreeNode[MapNode]) -> None:
-        tree = self.query_one(Tree)
+        tree = self._tree()
+        if tree is None:
+            return
         tree.move_cursor(node)
         tree.center_scroll = True  # open with the current scene in the middle
         tree.scroll_to_node(node, animate=False)
@@ -318,7 +213,8 @@ class BranchMapScreen(Screen):
         if not scene.choices:
             return parent.add_leaf(label, MapNode("scene", scene_id)), 0
         node = parent.add(label, MapNode("scene", scene_id), expand=True)
-        known = [c for c in scene.choices if c.id in entry.seen or c.id in entry.taken]
+        known = list({c.id: c for c in scene.choices
+                      if c.id in entry.seen or c.id in entry.taken}.values())
         for choice in known:
             shown = entry.seen.get(choice.id) or choice.id
             target = story.scenes[choice.target]
@@ -366,7 +262,9 @@ class BranchMapScreen(Screen):
         self._describe(event.node)
 
     def _describe(self, node: TreeNode[MapNode] | None) -> None:
-        detail = self.query_one("#map-detail", Static)
+        detail = next(iter(self.query("#map-detail").results(Plain)), None)
+        if detail is None:
+            return
         data = node.data if node is not None else None
         if data is None or self._story is None:
             detail.update("")
@@ -397,16 +295,18 @@ class BranchMapScreen(Screen):
             detail.update("")
 
     def action_close(self) -> None:
-        self.app.pop_screen()
+        if self.is_current:
+            self.app.pop_screen()
 
     def action_toggle(self) -> None:
-        tree = self.query_one(Tree)
-        node = tree.cursor_node
+        tree = self._tree()
+        node = tree.cursor_node if tree is not None else None
         if node is not None and node.allow_expand:
             node.toggle()
 
     def action_activate(self) -> None:
-        node = self.query_one(Tree).cursor_node
+        tree = self._tree()
+        node = tree.cursor_node if tree is not None else None
         if node is not None:
             self.activate(node)
 
@@ -417,7 +317,7 @@ class BranchMapScreen(Screen):
 
     def activate(self, node: TreeNode[MapNode]) -> None:
         data = node.data
-        if data is None:
+        if data is None or self._story is None:
             return
         if data.kind == "ending" or (data.kind == "scene"
                                      and self.story.scenes[data.scene_id].ending):
@@ -429,7 +329,8 @@ class BranchMapScreen(Screen):
             node.toggle()
 
     def action_path(self) -> None:
-        node = self.query_one(Tree).cursor_node
+        tree = self._tree()
+        node = tree.cursor_node if tree is not None else None
         data = node.data if node is not None else None
         if data is not None and data.kind == "ending":
             self.show_path(data.ending_id)

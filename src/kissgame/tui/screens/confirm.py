@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button
 
+from ..widgets.plain import Plain
 from .dialog import Dialog
 
 
@@ -27,12 +29,12 @@ class ConfirmScreen(Dialog[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="confirm"):
-            yield Label(self.question, id="dialog-title", markup=False)
-            yield Static(self.detail, id="dialog-detail", markup=False)
+            yield Plain(self.question, id="dialog-title")
+            yield Plain(self.detail, id="dialog-detail")
             with Horizontal(id="dialog-buttons"):
                 for index, (result, label, key) in enumerate(self.buttons):
                     shown = f"{label} ({key})" if key not in ("escape", "") else label
-                    yield Button(shown, id=f"answer-{result}",
+                    yield Button(Text(shown), id=f"answer-{result}",
                                  variant="primary" if index == 0 else "default")
 
     def on_mount(self) -> None:

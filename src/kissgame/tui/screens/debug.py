@@ -9,16 +9,13 @@ nothing: every change is a ``kissgame.devtools`` function whose new GameState go
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
 from textual import on
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Footer, Input
 
 from ...devtools import (
     EditError,
@@ -30,6 +27,8 @@ from ...devtools import (
     set_variable,
 )
 from ...engine import GameState, Story, StoryRuntimeError, current
+from ..widgets.plain import Plain
+from .dialog import Dialog
 
 
 class JumpInput(Input):
@@ -45,7 +44,7 @@ class JumpInput(Input):
             self.screen.focus_next()
 
 
-class DebugScreen(ModalScreen[None]):
+class DebugScreen(Dialog[None]):
     """The overlay itself; reads ``app.story`` and ``app.state`` and follows changes."""
 
     BINDINGS = [
@@ -61,13 +60,13 @@ class DebugScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="debug-box"):
-            yield Static(id="debug-where")
+            yield Plain(id="debug-where")
             with Horizontal(id="debug-body"):
                 yield DataTable(id="debug-vars", cursor_type="row", zebra_stripes=True)
                 with VerticalScroll(id="debug-side"):
-                    yield Static(id="debug-hidden")
-                    yield Static(id="debug-visits")
-            yield Static(id="debug-status")
+                    yield Plain(id="debug-hidden")
+                    yield Plain(id="debug-visits")
+            yield Plain(id="debug-status")
             yield Input(id="debug-value",
                         placeholder="Enter on a variable above, then type its new value")
             yield JumpInput(id="debug-jump", placeholder="Jump to scene (Tab completes)")
@@ -85,16 +84,15 @@ class DebugScreen(ModalScreen[None]):
     # -- what the app holds -------------------------------------------------------------
 
     def _story(self) -> Story:
-        return self.app.story  # type: ignore[attr-defined, no-any-return]
+        return self.session.story
 
     def _state(self) -> GameState | None:
-        state = getattr(self.app, "state", None)
-        return state if isinstance(state, GameState) else None
+        return self.session.state
 
     # -- rendering ----------------------------------------------------------------------
 
     def _refresh(self, state: GameState | None) -> None:
-        if state is None or self._leaving:
+        if state is None or self._leaving or not self.is_attached:
             return
         story = self._story()
         scene = story.scenes.get(state.scene)
@@ -105,10 +103,10 @@ class DebugScreen(ModalScreen[None]):
                 where.append(f" \u201c{scene.title}\u201d")
             where.append(f"  {scene.span}", "underline")
         where.append(f"  turn {state.turn} \u00b7 seed {state.seed}", "dim")
-        self.query_one("#debug-where", Static).update(where)
+        self.query_one("#debug-where", Plain).update(where)
         self._fill_vars(story, state)
-        self.query_one("#debug-hidden", Static).update(self._hidden_text(story, state))
-        self.query_one("#debug-visits", Static).update(self._visits_text(state))
+        self.query_one("#debug-hidden", Plain).update(self._hidden_text(story, state))
+        self.query_one("#debug-visits", Plain).update(self._visits_text(state))
         self.query_one("#debug-jump", Input).suggester = SuggestFromList(
             sorted(story.scenes), case_sensitive=True)
 
@@ -118,8 +116,8 @@ class DebugScreen(ModalScreen[None]):
         table.clear()
         for name, decl in story.vars.items():
             value = state.vars.get(name)
-            shown = Text("(missing)", "italic") if value is None else format_value(value)
-            table.add_row(name, shown, describe_var(decl), key=name)
+            shown = Text("(missing)", "italic") if value is None else Text(format_value(value))
+            table.add_row(Text(name), shown, Text(describe_var(decl)), key=name)
         if table.row_count:
             table.move_cursor(row=min(row, table.row_count - 1))
 
@@ -150,7 +148,7 @@ class DebugScreen(ModalScreen[None]):
         return text
 
     def _say(self, message: str, error: bool = False) -> None:
-        self.query_one("#debug-status", Static).update(
+        self.query_one("#debug-status", Plain).update(
             Text(message, style="bold red" if error else "green"))
 
     # -- editing a variable ---------------------------------------------------------------
@@ -182,7 +180,7 @@ class DebugScreen(ModalScreen[None]):
         except EditError as exc:
             self._say(str(exc), error=True)
             return
-        self.app.load_state(new, show=False)  # type: ignore[attr-defined]
+        self.host.load_state(new, show=False)
         self._say(f"{name} = {format_value(new.vars[name])}")
         self._stop_editing()
 
@@ -209,7 +207,7 @@ class DebugScreen(ModalScreen[None]):
             self._say(str(exc), error=True)
             return
         self._close()
-        self.app.load_state(new)  # type: ignore[attr-defined]
+        self.host.load_state(new)
         self.app.notify(f"Jumped to '{new.scene}'.", title="Debug", timeout=3)
 
     # -- actions -----------------------------------------------------------------------------
@@ -229,22 +227,3 @@ class DebugScreen(ModalScreen[None]):
             return
         self._leaving = True
         self.dismiss(None)
-
-
-def debug_allowed(app: App) -> bool:
-    return bool(getattr(app, "watch_mode", False) or getattr(app, "debug_mode", False))
-
-
-def toggle_debug_overlay(app: App) -> None:
-    """Open the overlay (or close it when it is on top); the F12 key of the app."""
-    if isinstance(app.screen, DebugScreen):
-        app.screen.action_close()
-        return
-    if not debug_allowed(app):
-        return
-    state: Any = getattr(app, "state", None)
-    if not isinstance(state, GameState):
-        app.notify("Start or continue a game first: the debug overlay shows its state.",
-                   title="Debug", timeout=4)
-        return
-    app.push_screen(DebugScreen())

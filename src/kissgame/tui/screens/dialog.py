@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from textual.await_complete import AwaitComplete
 from textual.screen import ModalScreen
+
+from ..host import Host, host_of
+
+if TYPE_CHECKING:
+    from ...session import Session
 
 ResultType = TypeVar("ResultType")
 
@@ -19,6 +24,14 @@ class Dialog(ModalScreen[ResultType]):
     """
 
     _dismissed = False
+
+    @property
+    def host(self) -> Host:
+        return host_of(self)
+
+    @property
+    def session(self) -> Session:
+        return host_of(self).session
 
     def dismiss(self, result: ResultType | None = None) -> AwaitComplete:
         if self._dismissed or not self.is_active:

@@ -6,16 +6,19 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import Footer, OptionList
 from textual.widgets.option_list import Option
 
 from ...branches import BranchMemory
 from ...engine import Story
-from .branch_map import autoplay_ending, bind_story, found_when
+from ..host import HostScreen
+from ..widgets.choice_list import MenuList
+from ..widgets.plain import Plain
+from .autoplay import autoplay_ending
+from .branch_map import bind_story, found_when
 
 
-class GalleryScreen(Screen):
+class GalleryScreen(HostScreen):
     """Found endings show their title, the canon moment they turn on, and when they were
     found; locked ones show only their hint. Enter on a found ending plays a path to it."""
 
@@ -37,15 +40,12 @@ class GalleryScreen(Screen):
         self._memory = memory
 
     def compose(self) -> ComposeResult:
-        yield Static(id="gallery-summary")
-        yield OptionList(id="gallery-list")
+        yield Plain(id="gallery-summary")
+        yield MenuList(id="gallery-list")
         yield Footer()
 
     def on_mount(self) -> None:
-        bound = bind_story(self, self._story, self._memory)
-        if bound is None:
-            return
-        self._story, self._memory = bound
+        self._story, self._memory = bind_story(self, self._story, self._memory)
         self.build()
         self.query_one(OptionList).focus()
 
@@ -72,14 +72,15 @@ class GalleryScreen(Screen):
         found_count = sum(1 for e in story.endings if e in memory.endings)
         summary = Text("Endings gallery", "bold")
         summary.append(f"  \u00b7  {found_count} of {len(story.endings)} found")
-        self.query_one("#gallery-summary", Static).update(summary)
+        self.query_one("#gallery-summary", Plain).update(summary)
         listing = self.query_one(OptionList)
         listing.set_options(options)
         if options:
             listing.highlighted = 0
 
     def action_close(self) -> None:
-        self.app.pop_screen()
+        if self.is_current:
+            self.app.pop_screen()
 
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:
@@ -88,14 +89,15 @@ class GalleryScreen(Screen):
             self.show_path(event.option_id)
 
     def action_path(self) -> None:
-        listing = self.query_one(OptionList)
-        if listing.highlighted is not None:
+        listing = next(iter(self.query("#gallery-list").results(OptionList)), None)
+        if listing is not None and listing.highlighted is not None:
             option = listing.get_option_at_index(listing.highlighted)
             if option.id:
                 self.show_path(option.id)
 
     def show_path(self, ending_id: str) -> None:
-        assert self._story is not None and self._memory is not None
+        if self._story is None or self._memory is None:
+            return
         if ending_id not in self._memory.endings:
             self.notify(f"Locked. Hint: {self._story.endings[ending_id].hint}")
             return

@@ -6,9 +6,9 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Label, Static
 
 from ...engine import Diverged, GameState, Story, current, replay
+from ..widgets.plain import Plain
 from ..widgets.prose import beat_text
 from .dialog import Dialog
 
@@ -49,15 +49,15 @@ class HistoryScreen(Dialog[None]):
     ]
 
     def compose(self) -> ComposeResult:
-        app = self.app
-        state = app.state  # type: ignore[attr-defined]
+        session = self.session
+        state = session.state
         text = Text("Nothing has happened yet.") if state is None else history_text(
-            app.story, state)  # type: ignore[attr-defined]
+            session.story, state)
         with Vertical(id="dialog", classes="history"):
-            yield Label("History", id="dialog-title")
+            yield Plain("History", id="dialog-title")
             with VerticalScroll(id="history-scroll"):
-                yield Static(text, id="history-text")
-            yield Static("\u2191\u2193 PgUp PgDn: scroll   Home/End   Esc: back",
+                yield Plain(text, id="history-text")
+            yield Plain("\u2191\u2193 PgUp PgDn: scroll   Home/End   Esc: back",
                          id="dialog-detail")
 
     def on_mount(self) -> None:
@@ -68,8 +68,10 @@ class HistoryScreen(Dialog[None]):
         self.dismiss(None)
 
     def action_top(self) -> None:
-        self.query_one("#history-scroll", VerticalScroll).scroll_home(animate=False)
+        for scroll in self.query("#history-scroll").results(VerticalScroll):
+            scroll.scroll_home(animate=False)
 
     def action_bottom(self) -> None:
-        self.query_one("#history-scroll", VerticalScroll).scroll_end(animate=False)
+        for scroll in self.query("#history-scroll").results(VerticalScroll):
+            scroll.scroll_end(animate=False)
 

@@ -1,4 +1,9 @@
-"""The play screen: scene title, prose, choices and the notebook, driven by app.state."""
+"""The play screen: scene title, prose, choices and the notebook, following the session.
+
+Keys: the number keys choose (story choices, and the numbered options at an ending);
+PgUp/PgDn/Space/Home/End and j/k scroll the text (or the notebook when it has focus)
+while the choice list keeps focus, so arrows and Enter pick a choice.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +11,17 @@ from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.containers import Horizontal
+from textual.widgets import Footer
 
-from ...engine import Beat, GameState
+from ...engine import Beat, GameState, Story
 from ...saves import QUICK
-from ..live_reload import ReloadPanel
+from ..host import HostScreen
 from ..widgets.choice_list import ChoiceList
 from ..widgets.notebook import Notebook
+from ..widgets.plain import Plain
 from ..widgets.prose import ProsePanel, beat_parts, title_card
+from ..widgets.reload_panel import ReloadPanel
 
 NARROW_BELOW = 100
 ENDING_ACTIONS = [
@@ -23,6 +29,7 @@ ENDING_ACTIONS = [
     ("new", "Play again from the start"),
     ("title", "Back to the title screen"),
 ]
+MORE_BELOW = "\u25bc more below \u00b7 PgDn/Space to read on"
 
 
 def _pick_bindings() -> list[Binding]:
@@ -30,28 +37,52 @@ def _pick_bindings() -> list[Binding]:
                     id=f"play.choose.{n}") for n in range(1, 10)]
 
 
-class PlayScreen(Screen):
-    """Renders the Beat of the app's current state and forwards the player's moves."""
+def meter_cue(story: Story, before: GameState, after: GameState) -> Text:
+    """``Q + Florian ↑  Heart: Dae ↓``: the ships and meters a choice moved."""
+    cue = Text(no_wrap=True, overflow="ellipsis")
+    for meter in (*story.ships, *story.meters):
+        old, new = before.vars.get(meter.var), after.vars.get(meter.var)
+        if isinstance(old, int | float) and isinstance(new, int | float) and old != new:
+            if cue:
+                cue.append("  ")
+            cue.append(meter.label)
+            cue.append(" \u2191" if new > old else " \u2193",
+                       "bold green" if new > old else "bold red")
+    return cue
 
+
+class PlayScreen(HostScreen):
+    """Renders the Beat of the session's state and forwards the player's moves."""
+
+    TITLE = "Playing"
     AUTO_FOCUS = "#choices"
 
     BINDINGS = [
         *_pick_bindings(),
-        Binding("r", "rewind", "Rewind", id="play.rewind"),
-        Binding("backspace", "rewind", "Rewind", show=False, id="play.rewind.alt"),
+        Binding("pagedown,space", "scroll_text('page_down')", "Read on",
+                id="play.page_down", priority=True),
+        Binding("pageup", "scroll_text('page_up')", "Back up", show=False,
+                id="play.page_up", priority=True),
+        Binding("home", "scroll_text('home')", "Top of the text", show=False,
+                id="play.top", priority=True),
+        Binding("end", "scroll_text('end')", "End of the text", show=False,
+                id="play.bottom", priority=True),
+        Binding("j", "scroll_text('down')", "Scroll down a line", show=False,
+                id="play.line_down"),
+        Binding("k", "scroll_text('up')", "Scroll up a line", show=False, id="play.line_up"),
+        Binding("r,backspace", "rewind", "Rewind", id="play.rewind"),
         Binding("s", "save", "Save", id="play.save"),
-        Binding("l", "load", "Load", id="play.load"),
+        Binding("l", "load", "Load", show=False, id="play.load"),
         Binding("f5", "quicksave", "Quicksave", show=False, id="play.quicksave"),
         Binding("f9", "quickload", "Quickload", show=False, id="play.quickload"),
-        Binding("h", "history", "History", id="play.history"),
+        Binding("h", "history", "History", show=False, id="play.history"),
         Binding("n", "toggle_notebook", "Notebook", id="play.notebook"),
         Binding("o", "settings", "Settings", show=False, id="play.settings"),
         Binding("m", "branch_map", "Branch map", show=False, id="play.branch_map"),
-        Binding("x", "export_recording", "Export recording", show=False, id="play.export"),
+        Binding("x", "app.export_recording", "Export recording", show=False,
+                id="play.export"),
         Binding("question_mark", "app.help", "Help", key_display="?", id="play.help"),
-        Binding("pageup", "scroll_prose(-1)", "Scroll up", show=False, id="play.page_up"),
-        Binding("pagedown", "scroll_prose(1)", "Scroll down", show=False, id="play.page_down"),
-        Binding("escape", "menu", "Menu", id="play.menu"),
+        Binding("escape", "menu", "Title screen", show=False, id="play.menu"),
         Binding("q", "app.request_quit", "Quit", id="play.quit"),
     ]
 
@@ -59,20 +90,27 @@ class PlayScreen(Screen):
         super().__init__()
         self._episode: str | None = None
         self._beat: Beat | None = None
+        self._shown: GameState | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(id="scene-bar")
+        with Horizontal(id="scene-bar"):
+            yield Plain(id="scene-title")
+            yield Plain(id="meter-cue")
         with Horizontal(id="play-body"):
-            with Vertical(id="story-column"):
-                yield ProsePanel(id="prose")
-                yield ChoiceList(id="choices")
+            yield ProsePanel(id="prose")
             yield Notebook(id="notebook")
+        yield Plain(MORE_BELOW, id="more-cue")
+        yield ChoiceList(id="choices")
         yield ReloadPanel(id="reload-panel")
         yield Footer()
 
+    # -- layout -------------------------------------------------------------------------
+
     def _fit(self, width: int) -> None:
-        """Below NARROW_BELOW columns the notebook folds away (``n`` shows it)."""
+        """Below NARROW_BELOW columns the notebook folds away (``n`` shows it in place of
+        the story text); wider, it sits beside the story."""
         self.set_class(width < NARROW_BELOW, "narrow")
+        self._update_cue()
 
     def on_resize(self, event: events.Resize) -> None:
         self._fit(event.size.width)
@@ -83,130 +121,177 @@ class PlayScreen(Screen):
     def on_mount(self) -> None:
         self._fit(self.app.size.width)
         self.watch(self.app, "state", self._state_changed, init=False)
-        state = self.app.state
+        prose = self._one(ProsePanel)
+        if prose is not None:
+            self.watch(prose, "scroll_y", lambda _y: self._update_cue(), init=False)
+            self.watch(prose, "virtual_size", lambda _s: self._update_cue(), init=False)
+        self._apply_width()
+        reload_panel = self._one(ReloadPanel)
+        if reload_panel is not None:
+            reload_panel.show_problem(self.host.reload_problem)
+        state = self.session.state
         if state is not None:
             self._state_changed(state)
+
+    def _one(self, kind: type, selector: str | None = None):  # noqa: ANN202
+        """The widget, or None while the screen is being built or torn down."""
+        if not self.is_attached:
+            return None
+        return next(iter(self.query(selector or kind).results(kind)), None)
+
+    def _apply_width(self) -> None:
+        prose = self._one(ProsePanel)
+        if prose is not None:
+            prose.set_measure(self.host.settings.text_width)
+
+    def _update_cue(self) -> None:
+        prose, cue = self._one(ProsePanel), self._one(Plain, "#more-cue")
+        if prose is None or cue is None:
+            return
+        cue.display = (prose.display and prose.max_scroll_y > 0
+                       and prose.scroll_y < prose.max_scroll_y)
 
     # -- rendering --------------------------------------------------------------------
 
     def _state_changed(self, state: GameState | None) -> None:
         if state is None or not self.is_attached:
             return
-        app = self.app
-        beat = app.beat()
+        beat = self.host.beat()
         if beat is None:
-            return
+            return  # the story could not render this state: the error panel says why
+        story = self.session.story
+        previous, self._shown = self._shown, state
         self._beat = beat
         bar = Text(no_wrap=True, overflow="ellipsis")
-        bar.append(beat.episode_title or app.story.title, "bold")
+        bar.append(beat.episode_title or story.title, "bold")
         if beat.title:
             bar.append(f"  \u00b7  {beat.title}")
         bar.append(f"   choice {state.turn}" if state.turn else "", "dim")
-        self.query_one("#scene-bar", Static).update(bar)
+        widgets = (self._one(Plain, "#scene-title"), self._one(Plain, "#meter-cue"),
+                   self._one(ProsePanel), self._one(ChoiceList), self._one(Notebook))
+        title, cue, prose, choices, notebook = widgets
+        if any(widget is None for widget in widgets):
+            return
+        title.update(bar)
+        moved_on = (previous is not None and previous.seed == state.seed
+                    and state.path[:-1] == previous.path and len(state.path) > 0)
+        cue.update(meter_cue(story, previous, state) if moved_on and previous else "")
         parts = []
         if beat.episode_title and beat.episode_id != self._episode:
             parts.append(title_card(beat))
         self._episode = beat.episode_id
         keep = len(parts)
         parts.extend(beat_parts(beat))
-        self.query_one(ProsePanel).show(parts, app.settings.reveal_cps, keep)
-        choices = self.query_one(ChoiceList)
+        prose.show(parts, self.host.settings.reveal_cps, keep)
         if beat.ended:
             choices.show_actions(ENDING_ACTIONS)
         else:
             choices.show_choices(beat.choices)
-        self.query_one(Notebook).show(app.story, state)
+        choices.border_title = "What now?" if beat.ended else "Choose"
+        notebook.show(story, state)
+        self.call_after_refresh(self._update_cue)
 
     # -- input ----------------------------------------------------------------------------
 
     def on_key(self, event: events.Key) -> None:
         """Any key completes a text reveal in progress (and does nothing else)."""
-        prose = self.query_one(ProsePanel)
-        if prose.revealing:
+        prose = self._one(ProsePanel)
+        if prose is not None and prose.revealing:
             prose.complete()
             event.stop()
             event.prevent_default()
 
     def on_click(self, event: events.Click) -> None:
-        self.query_one(ProsePanel).complete()
+        prose = self._one(ProsePanel)
+        if prose is not None:
+            prose.complete()
 
     @on(ChoiceList.Chosen)
     def _chosen(self, event: ChoiceList.Chosen) -> None:
-        self.app.take_choice(event.choice_id)
+        self.host.take_choice(event.choice_id)
 
     @on(ChoiceList.ActionChosen)
     def _action_chosen(self, event: ChoiceList.ActionChosen) -> None:
         if event.action == "rewind":
             self.action_rewind()
         elif event.action == "new":
-            self.app.start_new_game()
+            self.host.start_new_game()
         elif event.action == "title":
-            self.app.show_title()
+            self.host.show_title()
 
     def action_pick(self, number: int) -> None:
-        beat = self._beat
-        if beat is None or beat.ended:
+        beat, choices = self._beat, self._one(ChoiceList)
+        if beat is None or choices is None:
             return
-        if not 1 <= number <= len(beat.choices):
+        count = len(ENDING_ACTIONS) if beat.ended else len(beat.choices)
+        if not 1 <= number <= count:
             self.notify(f"There is no choice {number} here.", timeout=2)
             return
-        view = beat.choices[number - 1]
-        if not view.enabled:
-            self.notify(view.locked_reason or "That choice is locked for now.",
-                        title="Locked", timeout=4)
+        if not beat.ended:
+            view = beat.choices[number - 1]
+            if not view.enabled:
+                self.notify(view.locked_reason or "That choice is locked for now.",
+                            title="Locked", timeout=4)
+                return
+        choices.choose_index(number - 1)
+
+    def action_scroll_text(self, how: str) -> None:
+        """Scroll the story text, or the notebook when it has focus or stands in for
+        the text (narrow terminals)."""
+        notebook = self._one(Notebook)
+        target = self._one(ProsePanel)
+        if notebook is not None and notebook.display and (
+                self.has_class("narrow") or notebook.has_focus):
+            target = notebook
+        if target is None:
             return
-        self.app.take_choice(view.id)
+        if how == "page_down":
+            target.scroll_page_down(animate=False)
+        elif how == "page_up":
+            target.scroll_page_up(animate=False)
+        elif how == "home":
+            target.scroll_home(animate=False)
+        elif how == "end":
+            target.scroll_end(animate=False)
+        elif how == "down":
+            target.scroll_down(animate=False)
+        elif how == "up":
+            target.scroll_up(animate=False)
 
     def action_rewind(self) -> None:
-        self.app.rewind_choices(1)
+        self.host.rewind_choices(1)
 
     def action_toggle_notebook(self) -> None:
         self.toggle_class("notebook-toggled")
-
-    def action_scroll_prose(self, direction: int) -> None:
-        prose = self.query_one(ProsePanel)
-        if direction < 0:
-            prose.scroll_page_up()
-        else:
-            prose.scroll_page_down()
+        self._update_cue()
 
     def action_menu(self) -> None:
-        self.app.show_title()
+        if self.has_class("narrow") and self.has_class("notebook-toggled"):
+            self.remove_class("notebook-toggled")
+            return
+        self.host.show_title()
 
     def action_history(self) -> None:
-        from .history import HistoryScreen
-
-        self.app.push_screen(HistoryScreen())
+        self.host.open_screen("history")
 
     def action_settings(self) -> None:
-        from .settings import SettingsScreen
-
-        self.app.push_screen(SettingsScreen())
+        self.host.open_screen("settings")
 
     def action_branch_map(self) -> None:
-        from .branch_map import BranchMapScreen
-
-        self.app.push_screen(BranchMapScreen())
-
-    def action_export_recording(self) -> None:
-        from .replay_player import export_current
-
-        export_current(self.app)
+        self.host.open_screen("branch_map")
 
     def action_save(self) -> None:
-        from .slots import SlotScreen
-
-        self.app.push_screen(SlotScreen("save"))
+        self.host.open_screen("save")
 
     def action_load(self) -> None:
-        from .slots import SlotScreen
-
-        self.app.push_screen(SlotScreen("load"))
+        self.host.open_screen("load")
 
     def action_quicksave(self) -> None:
-        self.app.quicksave()
+        self.host.save_to(QUICK)
 
     def action_quickload(self) -> None:
-        from .slots import load_slot
+        self.host.load_slot(QUICK)
 
-        load_slot(self.app, QUICK)
+    def settings_changed(self) -> None:
+        """The settings screen calls this: re-measure the text."""
+        self._apply_width()

@@ -12,15 +12,16 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Static
+from textual.widgets import Footer
 
 from ...branches import export_recording
 from ...engine import GameState, Story, current, new_game, replay
 from ...engine.runtime import Diverged
 from ...recording import Recording, RecordingError, read_recording
 from ...saves import _safe_name
+from ..host import take_over
+from ..widgets.plain import Plain
 from ..widgets.prose import beat_text
-from .branch_map import take_over
 
 SPEEDS = (4.0, 2.0, 1.0, 0.5, 0.25)  # seconds per step
 
@@ -85,10 +86,10 @@ class ReplayPlayerScreen(Screen):
         return self.step >= len(self.states) - 1
 
     def compose(self) -> ComposeResult:
-        yield Static(id="replay-status")
+        yield Plain(id="replay-status")
         with VerticalScroll(id="replay-prose"):
-            yield Static(id="replay-text")
-        yield Static(id="replay-choices")
+            yield Plain(id="replay-text")
+        yield Plain(id="replay-choices")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -101,15 +102,17 @@ class ReplayPlayerScreen(Screen):
         self._timer = self.set_interval(SPEEDS[self.speed_index], self._tick)
 
     def _tick(self) -> None:
-        if not self.paused and not self.at_end:
+        if not self.paused and not self.at_end and self.is_attached:
             self.step += 1
             self.show()
 
     def show(self) -> None:
+        if not self.is_attached or not self.query("#replay-status"):
+            return
         beat = current(self.story, self.state)
         text = Text(beat.episode_title + "\n", "dim") if beat.episode_title else Text()
         text.append_text(beat_text(beat))
-        self.query_one("#replay-text", Static).update(text)
+        self.query_one("#replay-text", Plain).update(text)
         self.query_one("#replay-prose", VerticalScroll).scroll_home(animate=False)
         choices = Text()
         upcoming = self.recording.choices[self.step] if self.step < len(self.states) - 1 \
@@ -132,7 +135,7 @@ class ReplayPlayerScreen(Screen):
             else:
                 choices.append("End of the recording. Press t to play on from here.",
                                "bold")
-        self.query_one("#replay-choices", Static).update(choices)
+        self.query_one("#replay-choices", Plain).update(choices)
         self._status()
 
     def _status(self) -> None:
@@ -145,7 +148,7 @@ class ReplayPlayerScreen(Screen):
         status.append(self.recording.title or "A recording", "bold")
         status.append(f"  \u00b7  step {self.step}/{total}  \u00b7  {mode}  \u00b7  "
                       f"{per:g}s a step")
-        self.query_one("#replay-status", Static).update(status)
+        self.query_one("#replay-status", Plain).update(status)
 
     def action_pause(self) -> None:
         self.paused = not self.paused
@@ -162,34 +165,36 @@ class ReplayPlayerScreen(Screen):
         self._status()
 
     def action_take_over(self) -> None:
+        if not self.is_current:
+            return
         if self._timer is not None:
             self._timer.stop()
         take_over(self, self.state)
 
     def action_close(self) -> None:
-        self.app.pop_screen()
+        if self.is_current:
+            self.app.pop_screen()
 
 
-def open_replay_file(app: App, path: str | Path, speed: float = 1.0) -> None:
+def open_replay_file(app: App, story: Story, path: str | Path, speed: float = 1.0) -> None:
     """``kissgame play --replay FILE``: play the recording over whatever is showing."""
     try:
-        screen = ReplayPlayerScreen.from_file(app.story, path, speed)  # type: ignore[attr-defined]
+        screen = ReplayPlayerScreen.from_file(story, path, speed)
     except RecordingError as exc:
         app.notify(str(exc), title="Cannot play this recording", severity="error", timeout=12)
         return
     app.push_screen(screen)
 
 
-def export_current(app: App) -> Path | None:
+def export_current(app: App, story: Story, state: GameState | None) -> Path | None:
     """Write the playthrough in progress as a recording and tell the player where."""
-    state: GameState | None = getattr(app, "state", None)
     if state is None:
         app.notify("There is no playthrough to export yet.")
         return None
     if app.is_web:
-        return _deliver(app, state)
+        return _deliver(app, story, state)
     try:
-        path = export_recording(app.story, state)  # type: ignore[attr-defined]
+        path = export_recording(story, state)
     except OSError as exc:
         app.notify(f"Could not write the recording: {exc.strerror or exc}", severity="error")
         return None
@@ -198,9 +203,8 @@ def export_current(app: App) -> Path | None:
     return path
 
 
-def _deliver(app: App, state: GameState) -> None:
+def _deliver(app: App, story: Story, state: GameState) -> None:
     """In a browser (kissgame serve): a download, and nothing written on the server."""
-    story: Story = app.story  # type: ignore[attr-defined]
     name = f"{_safe_name(story.id)}-{datetime.now():%Y%m%d-%H%M%S}.yaml"
     text = Recording.from_state(story, state, f"{story.title}: {len(state.path)} choices")
     app.deliver_text(io.StringIO(text.to_yaml()), save_filename=name,

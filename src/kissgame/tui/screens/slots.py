@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Label, OptionList, Static
+from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from ...saves import (
@@ -23,20 +23,21 @@ from ...saves import (
     SlotInfo,
     slot_label,
 )
-from ..app import format_play_time
+from ...session import format_play_time
 from ..widgets.choice_list import MenuList
+from ..widgets.plain import Plain
 from .confirm import ConfirmScreen
 from .dialog import Dialog
-
-if TYPE_CHECKING:
-    from ..app import KissApp
 
 Mode = Literal["save", "load"]
 SAVE_SLOTS = (QUICK, *NUMBERED_SLOTS)
 
 
 def format_date(timestamp: float) -> str:
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(timestamp))
+    try:
+        return time.strftime("%Y-%m-%d %H:%M", time.localtime(timestamp))
+    except (OverflowError, OSError, ValueError):
+        return "an unknown date"
 
 
 def slot_prompt(info: SlotInfo) -> Text:
@@ -60,18 +61,6 @@ def slot_prompt(info: SlotInfo) -> Text:
     return text
 
 
-def load_slot(app: KissApp, slot: str) -> None:
-    """Load one slot at once (quickload), explaining any problem."""
-    info = app.saves.read(slot)
-    if info.data is not None:
-        app.load_save(info.data, slot)
-    elif info.damaged:
-        app.notify(f"{slot_label(slot)} is damaged: {info.problem}", severity="error",
-                   timeout=10)
-    else:
-        app.notify(f"{slot_label(slot)} is empty.", timeout=3)
-
-
 class SlotScreen(Dialog[None]):
     AUTO_FOCUS = "#slot-list"
     """Lists the slots; Enter saves to (or loads from) the highlighted one."""
@@ -86,15 +75,11 @@ class SlotScreen(Dialog[None]):
         self.mode: Mode = mode
         self.infos: dict[str, SlotInfo] = {}
 
-    @property
-    def kiss(self) -> KissApp:
-        return self.app  # type: ignore[return-value]
-
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="slots"):
-            yield Label("Save game" if self.mode == "save" else "Load game", id="dialog-title")
+            yield Plain("Save game" if self.mode == "save" else "Load game", id="dialog-title")
             yield MenuList(Option("Reading saves\u2026", disabled=True), id="slot-list")
-            yield Static(self._hint(), id="dialog-detail")
+            yield Plain(self._hint(), id="dialog-detail")
 
     def _hint(self) -> str:
         verb = "save here" if self.mode == "save" else "load"
@@ -106,7 +91,7 @@ class SlotScreen(Dialog[None]):
     @work(thread=True, exclusive=True, group="slots")
     def read_slots(self) -> None:
         which = SAVE_SLOTS if self.mode == "save" else ALL_SLOTS
-        infos = self.kiss.saves.slots(which)
+        infos = self.session.saves.slots(which)
         self.app.call_from_thread(self._show_slots, infos)
 
     def _show_slots(self, infos: list[SlotInfo]) -> None:
@@ -117,7 +102,9 @@ class SlotScreen(Dialog[None]):
         for info in infos:
             disabled = self.mode == "load" and info.empty
             options.append(Option(slot_prompt(info), id=info.slot, disabled=disabled))
-        slot_list = self.query_one("#slot-list", OptionList)
+        slot_list = next(iter(self.query("#slot-list").results(OptionList)), None)
+        if slot_list is None:
+            return
         highlighted = slot_list.highlighted
         slot_list.set_options(options)
         if options:
@@ -154,7 +141,7 @@ class SlotScreen(Dialog[None]):
             [("yes", "Overwrite", "y"), ("no", "Cancel", "n")]), answer)
 
     def _write(self, slot: str) -> None:
-        if self.kiss.save_to(slot) is not None:
+        if self.host.save_to(slot) is not None:
             self.dismiss(None)
 
     def _load(self, info: SlotInfo) -> None:
@@ -173,7 +160,7 @@ class SlotScreen(Dialog[None]):
             if result != "yes":
                 return
             try:
-                data = self.kiss.saves.restore_backup(info.slot)
+                data = self.session.saves.restore_backup(info.slot)
             except (OSError, SaveError) as exc:
                 self.notify(f"Could not restore the backup: {exc}", severity="error")
                 return
@@ -186,12 +173,14 @@ class SlotScreen(Dialog[None]):
             [("yes", "Restore and load", "y"), ("no", "Cancel", "n")]), answer)
 
     def _finish_load(self, data: SaveData, slot: str) -> None:
-        app = self.kiss
+        host = self.host
         self.dismiss(None)
-        app.load_save(data, slot)
+        host.load_save(data, slot)
 
     def action_delete(self) -> None:
-        slot_list = self.query_one("#slot-list", OptionList)
+        slot_list = next(iter(self.query("#slot-list").results(OptionList)), None)
+        if slot_list is None or self._dismissed:
+            return
         option = slot_list.highlighted_option
         info = self.infos.get(option.id or "") if option is not None else None
         if info is None or info.empty or info.slot == AUTO:
@@ -199,8 +188,9 @@ class SlotScreen(Dialog[None]):
 
         def answer(result: str | None) -> None:
             if result == "yes":
-                self.kiss.saves.delete(info.slot)
-                self.read_slots()
+                self.session.saves.delete(info.slot)
+                if self.is_attached and not self._dismissed:
+                    self.read_slots()
 
         self.app.push_screen(ConfirmScreen(
             f"Delete {slot_label(info.slot)}?", "Its backup is kept.",

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING
-
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Vertical
-from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import Footer, OptionList
 from textual.widgets.option_list import Option
 
 from ...saves import SlotInfo, slot_label
+from ..host import HostScreen
 from ..widgets.choice_list import MenuList
-
-if TYPE_CHECKING:
-    from ..app import KissApp
+from ..widgets.plain import Plain
+from .confirm import ConfirmScreen
 
 MENU = [
     ("new", "New game"),
@@ -31,31 +27,21 @@ MENU = [
     ("quit", "Quit"),
 ]
 
-# Screens delivered by other features: (module under kissgame.tui.screens, class, name).
-OPTIONAL_SCREENS = {
-    "gallery": ("gallery", "GalleryScreen", "The endings gallery"),
-    "branch_map": ("branch_map", "BranchMapScreen", "The branch map"),
-}
+
+def one_line(text: str) -> Text:
+    """A menu prompt that never wraps: a long scene or ending name ends in an ellipsis
+    instead of pushing the entries below it out of view."""
+    return Text(text, no_wrap=True, overflow="ellipsis")
 
 
-def optional_screen(module: str, name: str) -> type | None:
-    """The screen class ``kissgame.tui.screens.<module>.<name>``, or None if absent."""
-    full = f"{__package__}.{module}"
-    try:
-        loaded = importlib.import_module(full)
-    except ModuleNotFoundError as exc:
-        if exc.name == full:
-            return None
-        raise
-    return getattr(loaded, name, None)
-
-
-class TitleScreen(Screen):
+class TitleScreen(HostScreen):
+    TITLE = "Title screen"
     AUTO_FOCUS = "#title-menu"
     BINDINGS = [
         Binding("n", "menu('new')", "New game", id="title.new"),
         Binding("c", "menu('continue')", "Continue", id="title.continue"),
         Binding("l", "menu('load')", "Load", id="title.load"),
+        Binding("question_mark", "app.help", "Help", key_display="?", id="title.help"),
         Binding("q", "app.request_quit", "Quit", id="title.quit"),
     ]
 
@@ -63,21 +49,17 @@ class TitleScreen(Screen):
         super().__init__()
         self.latest: SlotInfo | None = None
 
-    @property
-    def kiss(self) -> KissApp:
-        return self.app  # type: ignore[return-value]
-
     def compose(self) -> ComposeResult:
-        story = self.kiss.story
+        story = self.session.story
         with Vertical(id="title-box"):
-            yield Static(Text(story.title, "bold", justify="center"), id="title-name")
+            yield Plain(Text(story.title, "bold", justify="center"), id="title-name")
             if story.description:
-                yield Static(Text(" ".join(story.description.split()), "italic",
-                                  justify="center"), id="title-description")
+                yield Plain(Text(" ".join(story.description.split()), "italic",
+                                 justify="center"), id="title-description")
             with Center():
                 yield MenuList(*[Option(label, id=key) for key, label in MENU],
-                                 id="title-menu")
-            yield Static(id="title-status")
+                               id="title-menu")
+            yield Plain(id="title-status")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -92,7 +74,7 @@ class TitleScreen(Screen):
 
     @work(thread=True, exclusive=True, group="title-latest")
     def find_latest(self) -> None:
-        latest = self.kiss.saves.latest()
+        latest = self.session.saves.latest()
         self.app.call_from_thread(self._latest_found, latest)
 
     def _latest_found(self, latest: SlotInfo | None) -> None:
@@ -102,26 +84,31 @@ class TitleScreen(Screen):
     def _set_continue(self) -> None:
         if not self.is_attached:
             return
-        menu = self.query_one("#title-menu", OptionList)
-        status = self.query_one("#title-status", Static)
-        app = self.kiss
-        if app.state is not None:
-            beat = app.beat()
-            where = beat.title or beat.episode_title if beat else ""
+        menus = self.query("#title-menu").results(OptionList)
+        statuses = self.query("#title-status").results(Plain)
+        menu, status = next(menus, None), next(statuses, None)
+        if menu is None or status is None:
+            return
+        session = self.session
+        if session.state is not None:
+            beat = self.host.beat()
+            where = (beat.title or beat.episode_title) if beat else ""
             menu.replace_option_prompt(
-                "continue", Text(f"Continue ({where})" if where else "Continue"))
+                "continue", one_line(f"Continue ({where})" if where else "Continue"))
             menu.enable_option("continue")
         elif self.latest is not None and self.latest.data is not None:
             menu.replace_option_prompt(
-                "continue", Text(f"Continue ({slot_label(self.latest.slot)})"))
+                "continue", one_line(f"Continue ({slot_label(self.latest.slot)})"))
             menu.enable_option("continue")
         else:
-            menu.replace_option_prompt("continue", Text("Continue"))
+            menu.replace_option_prompt("continue", one_line("Continue"))
             menu.disable_option("continue")
-        if app.state is None and self.latest is not None and self.latest.data is not None:
+        if session.state is None and self.latest is not None and self.latest.data is not None:
             data = self.latest.data
-            status.update(Text(f"Last save: {data.episode} \u00b7 {data.scene_title}",
-                               "dim", justify="center"))
+            line = Text("Last save: ", "dim", justify="center", no_wrap=True,
+                        overflow="ellipsis")
+            line.append(f"{data.episode} \u00b7 {data.scene_title}")
+            status.update(line)
         else:
             status.update("")
 
@@ -131,43 +118,26 @@ class TitleScreen(Screen):
         self.action_menu(event.option_id or "")
 
     def action_menu(self, key: str) -> None:
-        app = self.kiss
+        host, session = self.host, self.session
         if key == "new":
-            if app.unsaved:
+            if session.unsaved:
                 def answer(result: str | None) -> None:
                     if result == "yes":
-                        app.start_new_game()
+                        host.start_new_game()
 
-                from .confirm import ConfirmScreen
-
-                app.push_screen(ConfirmScreen(
+                self.app.push_screen(ConfirmScreen(
                     "Start a new game?", "The game in progress has unsaved choices.",
                     [("yes", "Start over", "y"), ("no", "Cancel", "n")]), answer)
             else:
-                app.start_new_game()
+                host.start_new_game()
         elif key == "continue":
-            if app.state is not None:
-                app.show_play()
+            if session.state is not None:
+                host.show_play()
             elif self.latest is not None and self.latest.data is not None:
-                app.load_save(self.latest.data, self.latest.slot)
+                host.load_save(self.latest.data, self.latest.slot)
             else:
                 self.notify("There is no saved game yet.", timeout=3)
-        elif key == "load":
-            from .slots import SlotScreen
-
-            app.push_screen(SlotScreen("load"))
-        elif key in OPTIONAL_SCREENS:
-            module, name, what = OPTIONAL_SCREENS[key]
-            screen = optional_screen(module, name)
-            if screen is None:
-                self.notify(f"{what} is coming soon.", timeout=3)
-            else:
-                app.push_screen(screen())
-        elif key == "settings":
-            from .settings import SettingsScreen
-
-            app.push_screen(SettingsScreen())
-        elif key == "help":
-            app.action_help()
+        elif key in ("load", "gallery", "branch_map", "settings", "help"):
+            host.open_screen(key)
         elif key == "quit":
-            app.action_request_quit()
+            host.action_request_quit()

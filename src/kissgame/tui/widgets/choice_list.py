@@ -9,20 +9,23 @@ from rich.text import Text
 from textual import on
 from textual.message import Message
 from textual.widgets import OptionList
-from textual.widgets.option_list import Option
+from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from ...engine import ChoiceView
 
-ACTION_PREFIX = "ui:"
-
 
 class MenuList(OptionList):
-    """An OptionList whose page keys are safe before its first layout.
+    """The game's list widget: prompts are never parsed as markup (they quote story
+    content), and its page keys are safe before its first layout.
 
     Textual 8.2's ``OptionList._move_page`` looks up line offsets that only exist once
     the list has a size; a PgUp/PgDn arriving in the same instant as new options raised
     KeyError (found by the monkey test). Then we move to the first/last option instead.
     """
+
+    def __init__(self, *content: Option | None, id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(*content, id=id, classes=classes, markup=False)
 
     def action_page_up(self) -> None:
         try:
@@ -37,11 +40,20 @@ class MenuList(OptionList):
             self.action_last()
 
 
+def numbered(number: int, label: str, style: str = "") -> Text:
+    prompt = Text()
+    prompt.append(f"{number}. " if number <= 9 else "   ", "bold")
+    prompt.append(label, style)
+    return prompt
+
+
 class ChoiceList(MenuList):
-    """Shows story choices (numbered) or, at an ending, what the player can do next.
+    """Shows story choices or, at an ending, what the player can do next; both numbered.
 
     Posts ``ChoiceList.Chosen`` for a story choice and ``ChoiceList.ActionChosen`` for
-    one of the UI actions shown at an ending. It never decides anything about the story.
+    one of the UI actions shown at an ending. Which of the two an option is comes from
+    the list's own record of what it shows, never from the option's id: a story choice
+    id can be any string (even one that looks like a UI action) and stays a choice.
     """
 
     @dataclass
@@ -52,32 +64,49 @@ class ChoiceList(MenuList):
     class ActionChosen(Message):
         action: str
 
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.showing_actions = False
+        self._values: list[str] = []
+
     def show_choices(self, choices: Sequence[ChoiceView]) -> None:
         options = []
         for number, view in enumerate(choices, start=1):
-            prompt = Text()
-            prompt.append(f"{number}. " if number <= 9 else "   ", "bold")
-            prompt.append(view.label)
+            prompt = numbered(number, view.label)
             if not view.enabled:
                 prompt.append(f"  (locked: {view.locked_reason})" if view.locked_reason
                               else "  (locked)", "italic")
-            options.append(Option(prompt, id=view.id, disabled=not view.enabled))
-        self._replace(options)
+            options.append(Option(prompt, disabled=not view.enabled))
+        self._replace(options, [view.id for view in choices], actions=False)
 
     def show_actions(self, actions: Sequence[tuple[str, str]]) -> None:
-        self._replace([Option(Text(label), id=ACTION_PREFIX + action)
-                       for action, label in actions])
+        options = [Option(numbered(number, label))
+                   for number, (_action, label) in enumerate(actions, start=1)]
+        self._replace(options, [action for action, _label in actions], actions=True)
 
-    def _replace(self, options: list[Option]) -> None:
+    def _replace(self, options: list[Option], values: list[str], actions: bool) -> None:
+        self.showing_actions = actions
+        self._values = values
         self.set_options(options)
         first = next((i for i, option in enumerate(options) if not option.disabled), None)
         self.highlighted = first
+        self.scroll_home(animate=False)
+
+    def choose_index(self, index: int) -> None:
+        """Post the message for the option at ``index`` (0-based), if it can be taken."""
+        if not 0 <= index < len(self._values):
+            return
+        try:
+            if self.get_option_at_index(index).disabled:
+                return
+        except OptionDoesNotExist:
+            return
+        value = self._values[index]
+        self.post_message(self.ActionChosen(value) if self.showing_actions
+                          else self.Chosen(value))
 
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        option_id = event.option_id or ""
-        if option_id.startswith(ACTION_PREFIX):
-            self.post_message(self.ActionChosen(option_id[len(ACTION_PREFIX):]))
-        else:
-            self.post_message(self.Chosen(option_id))
+        if event.option_list is self:
+            self.choose_index(event.option_index)

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 from rich.text import Text
 from textual.containers import VerticalScroll
-from textual.widgets import Static
 
 from ...engine import GameState, Story
 from ...engine.model import Meter
+from .plain import Plain
 
 BAR_WIDTH = 10
 
 
 def meter_bar(value: float, maximum: float, width: int = BAR_WIDTH) -> Text:
-    maximum = maximum if maximum > 0 else 1
-    ratio = min(max(value / maximum, 0.0), 1.0)
+    maximum = maximum if math.isfinite(maximum) and maximum > 0 else 1
+    ratio = min(max(value / maximum, 0.0), 1.0) if math.isfinite(value) else 0.0
     filled = round(ratio * width)
     colour = "red" if ratio < 0.3 else "yellow" if ratio < 0.6 else "green"
     bar = Text()
@@ -26,7 +27,16 @@ def meter_bar(value: float, maximum: float, width: int = BAR_WIDTH) -> Text:
 
 
 def _number(value: object) -> float:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return 0.0
+    number = float(value)
+    return number if math.isfinite(number) else 0.0
+
+
+def _shown(value: float) -> str:
+    if not math.isfinite(value):
+        return str(value)
+    return str(int(value)) if value == int(value) else str(round(value, 1))
 
 
 def _meters(out: Text, heading: str, meters: Iterable[Meter], state: GameState) -> None:
@@ -36,10 +46,9 @@ def _meters(out: Text, heading: str, meters: Iterable[Meter], state: GameState) 
     out.append(f"{heading}\n", "bold underline")
     for meter in meters:
         value = _number(state.vars.get(meter.var, 0))
-        shown = int(value) if value == int(value) else round(value, 1)
         out.append(f"{meter.label}\n")
         out.append_text(meter_bar(value, meter.max))
-        out.append(f" {shown}/{int(meter.max) if meter.max == int(meter.max) else meter.max}\n",
+        out.append(f" {_shown(value)}/{_shown(meter.max)}\n",
                    "dim")
     out.append("\n")
 
@@ -62,13 +71,15 @@ def notebook_text(story: Story, state: GameState) -> Text:
     return out
 
 
-class Notebook(VerticalScroll):
-    """A read-only view; the play screen calls ``show`` whenever the state changes."""
+class Notebook(VerticalScroll, can_focus=True):
+    """A read-only view; the play screen calls ``show`` whenever the state changes.
+    Focusable (Tab), so it scrolls by keyboard."""
 
     BORDER_TITLE = "Notebook"
 
     def compose(self):
-        yield Static(id="notebook-text")
+        yield Plain(id="notebook-text")
 
     def show(self, story: Story, state: GameState) -> None:
-        self.query_one("#notebook-text", Static).update(notebook_text(story, state))
+        for text in self.query("#notebook-text").results(Plain):
+            text.update(notebook_text(story, state))

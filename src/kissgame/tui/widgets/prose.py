@@ -5,14 +5,15 @@ from __future__ import annotations
 import re
 import zlib
 
+from rich.color import Color, ColorParseError
 from rich.console import Group
 from rich.style import Style
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.timer import Timer
-from textual.widgets import Static
 
 from ...engine import Beat
+from .plain import Plain
 
 _EMPHASIS = re.compile(r"\*\*([^*\n]+)\*\*|\*([^*\n]+)\*")
 _FALLBACK_COLORS = ("#ff6fa5", "#6fb7ff", "#c792ea", "#ffcb6b", "#7fdbca", "#f78c6c",
@@ -21,13 +22,16 @@ TICKS_PER_SECOND = 30
 
 
 def _style(color: str, fallback_key: str) -> Style:
+    """A speaker's style: bold in the story's colour. The colour is parsed as a colour
+    alone (never as a style string, which could carry ``link ...`` or other attributes);
+    an unknown one falls back to a colour picked from the speaker's id."""
     if color:
         try:
-            return Style.parse(f"bold {color}")
-        except Exception:  # an unknown colour name in a downloaded story is not fatal
+            return Style(bold=True, color=Color.parse(color))
+        except ColorParseError:
             pass
     index = zlib.crc32(fallback_key.encode()) % len(_FALLBACK_COLORS)
-    return Style.parse(f"bold {_FALLBACK_COLORS[index]}")
+    return Style(bold=True, color=Color.parse(_FALLBACK_COLORS[index]))
 
 
 def inline(text: str, style: Style | str = "") -> Text:
@@ -97,7 +101,13 @@ class ProsePanel(VerticalScroll, can_focus=True):
         self._timer: Timer | None = None
 
     def compose(self):
-        yield Static(id="prose-text")
+        yield Plain(id="prose-text")
+
+    def set_measure(self, columns: int) -> None:
+        """The widest the text gets (0: the whole panel); a comfortable measure reads
+        better than a line across a wide terminal."""
+        for text in self.query("#prose-text").results(Plain):
+            text.styles.max_width = columns if columns > 0 else None
 
     @property
     def revealing(self) -> bool:
@@ -114,7 +124,8 @@ class ProsePanel(VerticalScroll, can_focus=True):
         self._stop()
         self._parts = parts
         self._total = sum(len(part) for part in parts)
-        self.scroll_home(animate=False)
+        self.scroll_home(animate=False, immediate=True)
+        self.call_after_refresh(self.scroll_home, animate=False)
         kept = sum(len(part) for part in parts[:keep])
         if cps <= 0 or self._total <= kept:
             self._draw(self._total)
@@ -149,7 +160,8 @@ class ProsePanel(VerticalScroll, can_focus=True):
             if index:
                 spaced.append(Text(""))
             spaced.append(part)
-        self.query_one("#prose-text", Static).update(Group(*spaced))
+        for text in self.query("#prose-text").results(Plain):
+            text.update(Group(*spaced))
 
     def _stop(self) -> None:
         if self._timer is not None:
