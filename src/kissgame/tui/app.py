@@ -77,7 +77,7 @@ class KissApp(App[int]):
 
     CSS_PATH = "app.tcss"
     BINDINGS = [
-        Binding("ctrl+q", "request_quit", "Quit", id="quit", priority=True),
+        Binding("ctrl+q", "request_quit", "Quit", show=False, id="quit", priority=True),
         Binding("f1", "help", "Help", id="help", show=False),
         Binding("f12", "debug_overlay", "Debug", show=False, id="debug"),
     ]

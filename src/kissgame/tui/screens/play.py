@@ -59,7 +59,7 @@ class PlayScreen(HostScreen):
 
     BINDINGS = [
         *_pick_bindings(),
-        Binding("pagedown,space", "scroll_text('page_down')", "Read on",
+        Binding("pagedown,space", "scroll_text('page_down')", "Read on", show=False,
                 id="play.page_down", priority=True),
         Binding("pageup", "scroll_text('page_up')", "Back up", show=False,
                 id="play.page_up", priority=True),

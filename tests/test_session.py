@@ -1,0 +1,180 @@
+"""The headless Session: a whole game without any UI, as the TUI and plain mode use it."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from kissgame.branches import memory_path
+from kissgame.engine import InvalidChoice
+from kissgame.loader import load_story
+from kissgame.saves import AUTO, QUICK, SaveStore
+from kissgame.session import CHOSE, LOADED, NEW, Session, SessionError
+
+BRANCHY = Path(__file__).parent / "fixtures" / "branchy"
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setenv("KISSGAME_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def story():
+    result = load_story(BRANCHY)
+    assert result.ok
+    return result.story
+
+
+def session_for(story, **kw) -> Session:
+    saved_at = iter(range(1, 10_000))
+    kw.setdefault("saves", SaveStore(story.id, clock=lambda: float(next(saved_at))))
+    kw.setdefault("seed", 4)
+    return Session(story, **kw)
+
+
+def test_play_to_an_ending_with_observers(story):
+    session = session_for(story)
+    seen = []
+    unsubscribe = session.subscribe(lambda moved: seen.append((moved.how, moved.state.scene)))
+    assert session.state is None and session.beat() is None
+    session.new_game()
+    assert session.beat().scene_id == "arrival"
+    session.choose("to_campus")
+    session.choose("yearbook")
+    session.choose("library")
+    assert session.beat().ended and session.beat().ending.id == "shelved"
+    assert seen == [(NEW, "arrival"), (CHOSE, "campus"), (CHOSE, "hall"), (CHOSE, "library")]
+    unsubscribe()
+    session.rewind(1)
+    assert len(seen) == 4 and session.state.scene == "hall"
+    session.close()
+
+
+def test_invalid_choice_and_rewind_at_the_start(story):
+    session = session_for(story)
+    with pytest.raises(SessionError):
+        session.choose("to_campus")  # no game yet
+    session.new_game()
+    with pytest.raises(InvalidChoice):
+        session.choose("no_such_choice")
+    assert session.state.scene == "arrival"
+    with pytest.raises(SessionError, match="nothing to rewind"):
+        session.rewind()
+    session.close()
+
+
+def test_unsaved_save_and_load_with_play_time(story):
+    clock = FakeClock()
+    session = session_for(story, monotonic=clock)
+    session.new_game()
+    assert not session.unsaved  # nothing chosen yet
+    session.choose("to_campus")
+    clock.now += 125
+    assert session.unsaved and session.play_seconds == pytest.approx(125)
+    data = session.save("1")
+    assert not session.unsaved and data.play_seconds == pytest.approx(125)
+    session.choose("yearbook")
+    assert session.unsaved
+    moves = []
+    session.subscribe(lambda moved: moves.append(moved.how))
+    notes = session.load(session.read_slot("1").data, "1")
+    assert notes == () and moves == [LOADED]
+    assert session.state.scene == "campus" and not session.unsaved
+    clock.now += 5
+    assert session.play_seconds == pytest.approx(130)
+    session.close()
+
+
+def test_quickload_is_what_continue_resumes_next_time(story):
+    session = session_for(story)
+    session.new_game()
+    session.choose("to_campus")
+    session.quicksave()
+    session.choose("yearbook")  # a new episode: autosaved here, later than the quicksave
+    assert session.saves.latest().data.state.scene == "hall"
+    session.load_slot(QUICK)
+    latest = session.saves.latest()
+    assert latest.slot == AUTO and latest.data.state.scene == "campus"
+    session.close()
+
+
+def test_loading_a_bad_slot_says_why(story):
+    session = session_for(story)
+    with pytest.raises(SessionError, match="empty"):
+        session.load_slot("3")
+    session.saves.path("2").parent.mkdir(parents=True, exist_ok=True)
+    session.saves.path("2").write_text("{not json", encoding="utf-8")
+    with pytest.raises(SessionError, match="damaged"):
+        session.load_slot("2")
+
+
+def test_rewind_explains_a_path_the_story_no_longer_has(story):
+    session = session_for(story)
+    session.new_game()
+    session.choose("to_campus")
+    state = session.state
+    broken = dataclasses.replace(state, path=("gone", "to_campus"))
+    session.jump(broken)
+    with pytest.raises(SessionError, match="story changed"):
+        session.rewind()
+    assert session.state == broken
+
+
+def test_branch_memory_is_written_off_the_callers_thread_and_debounced(story, home,
+                                                                        monkeypatch):
+    import kissgame.session as module
+
+    writers: list[str] = []
+    real = module.save_memory
+
+    def spy(memory, folder=None):
+        writers.append(threading.current_thread().name)
+        return real(memory, folder)
+
+    monkeypatch.setattr(module, "save_memory", spy)
+    session = session_for(story, memory_delay=0.3)
+    session.new_game()
+    for choice in ("to_campus", "yearbook", "library"):
+        session.choose(choice)  # four moves in quick succession
+    deadline = time.monotonic() + 10
+    while not memory_path(story.id).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert writers == ["kissgame-branches"]  # one write, on the writer thread
+    assert session.memory_write_problem is None
+    data = json.loads(memory_path(story.id).read_text(encoding="utf-8"))
+    assert "library" in data["scenes"] and "shelved" in data["endings"]
+    session.close()
+    assert writers == ["kissgame-branches"]  # nothing was left to write
+
+
+def test_branch_memory_survives_a_new_session(story):
+    first = session_for(story)
+    first.new_game()
+    first.choose("to_dorm")
+    first.close()
+    second = session_for(story)
+    assert second.memory.visited("dorm") and second.memory_problem is None
+    second.close()
+
+
+def test_without_memory_nothing_is_written(story, home):
+    session = session_for(story, remember=False)
+    session.new_game()
+    session.choose("to_dorm")
+    session.close()
+    assert not memory_path(story.id).exists()
