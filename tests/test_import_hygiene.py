@@ -54,7 +54,10 @@ def import_graph() -> dict[str, set[str]]:
                 if node.level:
                     up = package.split(".")[: len(package.split(".")) - node.level + 1]
                     base = ".".join(up + ([base] if base else []))
-                targets = [base] + [f"{base}.{alias.name}" for alias in node.names]
+                # ``from pkg import sub`` imports the submodule; ``from mod import name``
+                # the module (as grimp and import-linter count them).
+                subs = [f"{base}.{alias.name}" for alias in node.names]
+                targets = [t for t in subs if t in names] or [base]
             for target in targets:
                 if target in names and target != name:
                     graph[name].add(target)

@@ -133,6 +133,7 @@ def test_rewind_explains_a_path_the_story_no_longer_has(story):
     with pytest.raises(SessionError, match="story changed"):
         session.rewind()
     assert session.state == broken
+    session.close()
 
 
 def test_branch_memory_is_written_off_the_callers_thread_and_debounced(story, home,

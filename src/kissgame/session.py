@@ -47,6 +47,7 @@ from .engine import (
     new_game,
     rewind,
 )
+from .resources import data_dir
 from .saves import AUTO, QUICK, SaveData, SaveError, SaveStore, SlotInfo, restore, slot_label
 
 MEMORY_DELAY = 0.5
@@ -171,13 +172,14 @@ class Session:
         self._play_base = 0.0
         self._play_since = monotonic()
         self._observers: list[Observer] = []
-        self._memory_folder = memory_folder
-        self._writer = MemoryWriter(memory_delay, memory_folder)
+        # Resolved now: a write that lands later goes where this session's files are.
+        self._memory_folder = memory_folder or data_dir()
+        self._writer = MemoryWriter(memory_delay, self._memory_folder)
         self.memory_problem: str | None = None
         """Why the branch memory could not be read (None when it was fine)."""
         self.memory = BranchMemory(story.id)
         if remember:
-            self.memory, self.memory_problem = load_memory(story, memory_folder)
+            self.memory, self.memory_problem = load_memory(story, self._memory_folder)
 
     # -- reading ------------------------------------------------------------------------
 

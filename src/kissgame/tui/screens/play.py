@@ -123,8 +123,11 @@ class PlayScreen(HostScreen):
         self.watch(self.app, "state", self._state_changed, init=False)
         prose = self._one(ProsePanel)
         if prose is not None:
-            self.watch(prose, "scroll_y", lambda _y: self._update_cue(), init=False)
-            self.watch(prose, "virtual_size", lambda _s: self._update_cue(), init=False)
+            # Deferred: the panel's sizes are only all updated after the watchers run.
+            self.watch(prose, "scroll_y", lambda _y: self.call_later(self._update_cue),
+                       init=False)
+            self.watch(prose, "virtual_size",
+                       lambda _s: self.call_later(self._update_cue), init=False)
         self._apply_width()
         reload_panel = self._one(ReloadPanel)
         if reload_panel is not None:
