@@ -185,3 +185,16 @@ def test_non_finite_numbers_are_refused(make_story, value):
 def test_finite_floats_still_load(tmp_path):
     assert read(tmp_path, "a: 1.5\nb: -0.25\nc: 0x1F\nd: 1_000\n") == (
         {"a": 1.5, "b": -0.25, "c": 31, "d": 1000}, [])
+
+
+def test_a_huge_file_is_never_read_whole(make_story):
+    from kissgame.cache import load_story_cached
+
+    root = story_with(make_story, "scenes:\n  - {id: a, ending: e}\n")
+    big = root / "scenes" / "big.yaml"
+    with big.open("wb") as handle:
+        handle.truncate(64 * 1024**3)  # sparse: reading it whole would exhaust memory
+    for result in (load_story(root), load_story_cached(root)):
+        assert not result.ok
+        assert any(d.code == "KG007" and d.span.file.endswith("big.yaml")
+                   for d in result.diagnostics)
