@@ -239,3 +239,31 @@ def test_random_playthrough_report(capsys):
     assert "random playthroughs: 40 from seed 3" in out
     assert re.search(r"minutes +min [\d.]+ +median [\d.]+ +max [\d.]+ +\(at 250 words", out)
     assert re.search(r"^ +40 +gate$", out, re.M)
+
+
+def test_a_start_that_fails_is_reported_not_raised(make_story, capsys):
+    root = make_story(TEXT_MANIFEST, """\
+        scenes:
+          - id: gate
+            on_enter: coins = 1 / coins
+            next: home
+          - id: home
+            ending: home
+        """)
+    assert main(["explore", str(root), "--stats", "--runs", "3"]) == 1
+    out = capsys.readouterr().out
+    [error] = [line for line in out.splitlines() if "[KG301]" in line]
+    assert "scenes.yaml:3:" in error and "path: the start" in error
+    assert "NOT REACHED  home" in out
+
+
+def test_progress_goes_to_stderr_only_in_a_terminal(make_story, capsys, monkeypatch):
+    import sys
+
+    root = make_story(TEXT_MANIFEST, LOOP.replace('"Home."', '"{coins} coins."'))
+    assert main(["explore", str(root), "--max-states", "2500", "--runs", "1"]) == 0
+    assert "exploring:" not in capsys.readouterr().err
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert main(["explore", str(root), "--max-states", "2500", "--runs", "1"]) == 0
+    err = capsys.readouterr().err
+    assert "exploring: 1000 states searched" in err and "exploring: 2000 states" in err

@@ -36,7 +36,6 @@ from .engine.runtime import (
     context,
     current,
     new_game,
-    render_lines,
 )
 from .engine.state import GameState
 from .liveness import StateKey
@@ -305,7 +304,8 @@ def explore(story: Story, max_states: int = DEFAULT_MAX_STATES, runs: int = DEFA
     tracker = _Tracker(story, report)
     key = StateKey(story)
     try:
-        _breadth_first(story, tracker, key, max_states, seed, progress)
+        if not _breadth_first(story, tracker, key, max_states, seed, progress):
+            raise _StartFails
         if not report.exhaustive and guided:
             for ending_id, path in list(report.endings.items()):
                 if path is None:
@@ -316,14 +316,21 @@ def explore(story: Story, max_states: int = DEFAULT_MAX_STATES, runs: int = DEFA
             report.playthroughs = random_playthroughs(story, playthroughs, seed, tracker)
     except KeyboardInterrupt:
         report.interrupted = True
+    except _StartFails:
+        pass  # the start itself fails: reported, and nothing else can be played
     report.unreached_scenes = [s for s in story.scenes if s not in report.scenes_reached]
     report.untaken_choices = [(s.id, c.id) for s in story.scenes.values() for c in s.choices
                               if (s.id, c.id) not in tracker.taken]
     return report
 
 
+class _StartFails(Exception):
+    pass
+
+
 def _breadth_first(story: Story, tracker: _Tracker, key: StateKey, max_states: int,
-                   seed: int, progress: Progress | None) -> None:
+                   seed: int, progress: Progress | None) -> bool:
+    """Search from the start; False if the start itself fails with a runtime error."""
     report = tracker.report
     # A story that rolls dice is explored under several seeds: one seed alone can
     # make a branch look unreachable that another seed opens.
@@ -352,7 +359,7 @@ def _breadth_first(story: Story, tracker: _Tracker, key: StateKey, max_states: i
                     break
                 seen.add(k)
                 queue.append(nxt)
-    # Past the bound the search knows it missed states, even if the queue drained.
+    return bool(starts)
 
 
 def _random_runs(story: Story, tracker: _Tracker, runs: int, seed: int) -> None:
@@ -363,7 +370,11 @@ def _random_runs(story: Story, tracker: _Tracker, runs: int, seed: int) -> None:
         missing = [eid for eid, path in report.endings.items() if path is None]
         # Half the runs wander; the other half chase an ending not found yet.
         guide = guides[missing[run % len(missing)]] if missing and run % 2 else None
-        state: GameState | None = new_game(story, rng.randrange(2**31))
+        try:
+            state: GameState | None = new_game(story, rng.randrange(2**31))
+        except StoryRuntimeError as exc:
+            tracker.runtime_error(exc, story.start, [])
+            continue
         for _ in range(MAX_STEPS):
             assert state is not None
             ids = tracker.visit(state)
@@ -395,10 +406,12 @@ def random_playthroughs(story: Story, runs: int, seed: int,
     rng = random.Random(seed)
     out = Playthroughs(runs, seed)
     for _ in range(runs):
-        state = new_game(story, rng.randrange(2**31))
+        run_seed = rng.randrange(2**31)
         words = choices = 0
         finished = False
+        state = None
         try:
+            state = new_game(story, run_seed)
             for _ in range(MAX_STEPS):
                 out.scene_hits[state.scene] += 1
                 if tracker is not None:
@@ -424,7 +437,8 @@ def random_playthroughs(story: Story, runs: int, seed: int,
                 state = nxt
         except StoryRuntimeError as exc:
             if tracker is not None:
-                tracker.runtime_error(exc, state.scene, state.path)
+                where = (state.scene, state.path) if state is not None else (story.start, ())
+                tracker.runtime_error(exc, *where)
         if not finished:
             out.unfinished += 1
         out.words.append(words)
@@ -649,22 +663,8 @@ def story_stats(story: Story, playthroughs: int = 300, seed: int = 0) -> StorySt
         same_target = [c for c in scene.choices if c.target == choice.target]
         if choice.effects or len(same_target) == 1 and len(scene.choices) > 1:
             meaningful += 1
-    rng = random.Random(seed)
-    counts, read = [], []
-    for _ in range(playthroughs):
-        state = new_game(story, rng.randrange(2**31))
-        n_words = 0
-        n_choices = 0
-        for _ in range(MAX_STEPS):
-            n_words += sum(len(line.text.split()) for line in render_lines(story, state))
-            ids = available_choice_ids(story, state)
-            if not ids or story.scenes[state.scene].ending:
-                break
-            if len(ids) > 1:
-                n_choices += 1
-            state = choose(story, state, rng.choice(ids))
-        counts.append(n_choices)
-        read.append(n_words)
+    runs = random_playthroughs(story, playthroughs, seed)
+    counts, read = runs.choices, runs.words
     return StoryStats(
         scenes=len(story.scenes), words=words, endings=len(story.endings),
         choices=len(choices), meaningful_choices=meaningful, playthroughs=playthroughs,
