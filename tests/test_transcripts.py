@@ -145,3 +145,12 @@ def test_a_runtime_error_stops_replay_naming_step_scene_and_place(make_story, tm
     err = capsys.readouterr().err
     assert "step 1" in err and "scene 'b'" in err and "scenes.yaml:7:" in err
     assert "Traceback" not in err
+
+
+def test_a_transcript_cannot_overwrite_its_recording(tmp_path, capsys):
+    path = tmp_path / "r.yaml"
+    text = "story: first-day-example\nseed: 0\ntranscript: r.yaml\nchoices: [courtyard]\n"
+    path.write_text(text)
+    assert main(["replay", str(path), "--story", str(EXAMPLE), "--update"]) == 1
+    assert path.read_text() == text
+    assert "names the recording itself" in capsys.readouterr().err

@@ -251,6 +251,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
         error(f"{args.file}: {result.problem}")
         return EXIT_FAIL
     golden = transcript_path(args.file, recording)
+    if golden.resolve() == Path(args.file).resolve():
+        error(f"{args.file}: 'transcript' names the recording itself; name a .txt file")
+        return EXIT_FAIL
     if args.update:
         try:
             golden.write_text(transcript_text(result.golden), encoding="utf-8")
