@@ -52,6 +52,7 @@ def test_a_violated_assumption_is_an_error_with_the_shortest_path(make_story, ca
     out = capsys.readouterr().out
     broken = [line for line in out.splitlines() if "[KG205]" in line]
     assert len(broken) == 2, out
+    assert "assumptions: 2, broken: 2; runtime errors: 0" in out
     assert "scenes.yaml:15:" in broken[0]
     assert "assumes 'not caught'" in broken[0] and "after hall > morning" in broken[0]
     assert "assumes 'bed == \"window\"'" in broken[1] and "after morning" in broken[1]
@@ -200,10 +201,12 @@ def test_a_variable_read_later_keeps_states_apart(make_story, capsys):
     # Once the ending prints coins, every count is a different future: the search
     # cannot finish, says so, and marks what needs exhaustiveness as unproven.
     root = make_story(TEXT_MANIFEST, LOOP.replace('"Home."', '"Home with {coins} coins.{if '
-                                                  'coins < 0} In debt.{end}"'))
+                                                  'coins < 0} In debt.{end}"\n    assume: '
+                                                  'coins >= 0'))
     assert main(["explore", str(root), "--max-states", "50", "--runs", "5"]) == 0
     out = capsys.readouterr().out
     assert "(not exhaustive" in out and "not proven:" in out
+    assert "assumptions: 1, broken: 0 (the others are not proven to hold)" in out
     [never] = [line for line in out.splitlines() if "[KG206]" in line]
     assert "not proven" in never
 

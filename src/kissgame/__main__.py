@@ -198,8 +198,10 @@ def _print_explore(story, report, args: argparse.Namespace) -> None:
     shown = len(report.arms_shown)
     share = f" ({100 * shown / total:.0f}%)" if total else ""
     print(f"text arms shown: {shown}/{total}{share}")
-    print(f"assumptions broken: {len(report.assumption_failures)}; runtime errors: "
-          f"{len(report.runtime_errors)}")
+    assumed = sum(len(s.assume) for s in story.scenes.values())
+    holds = "" if report.proven or not assumed else " (the others are not proven to hold)"
+    print(f"assumptions: {assumed}, broken: {len(report.assumption_failures)}{holds}; "
+          f"runtime errors: {len(report.runtime_errors)}")
     for finding in report.diagnostics(story):
         print(finding.format())
 
