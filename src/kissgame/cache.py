@@ -1,38 +1,45 @@
 """A cache of compiled stories, keyed by the content of every story file.
 
 A warm start reads one file instead of parsing YAML. The key covers the kissgame
-version and each file's path and bytes, and the payload carries its own SHA-256, so a
+version and each file's path and bytes, and the payload carries an HMAC-SHA256, so a
 stale or truncated entry is ignored and rebuilt.
 
-Threat model. The cache folder belongs to the player's account, and anything that can
-write there (another program, a synced or shared folder, a copied home directory) can
-write an entry with a matching key and checksum: a checksum is not a key, and there is
-nowhere to keep a secret that such a writer could not read. So an entry is read as
-untrusted data:
+Threat model. Anything that can write the cache folder (another program, a shared or
+synced cache, a copied home directory) can write an entry with the matching name. A
+plain checksum is no defence: the writer computes it too. Two layers stand in the way:
 
-- it is unpickled by :class:`StoryUnpickler`, which resolves no global but the
-  engine's own model classes (``ALLOWED``), so no pickle can name a function to call
-  (``os.system``, ``eval``, ``builtins.getattr``): a pickle runs code only through the
-  globals it may load. None of the allowed classes runs anything when built (frozen
-  dataclasses and expression nodes whose IR is compiled from a closed table of
-  operators, never with ``eval``);
-- what it builds must be a Story (and each scene a Scene) holding only the engine's
-  values, with no control characters in text and no non-finite numbers, the same
-  promise the loader makes (:func:`inert`); any failure is a cache miss and the story
-  is loaded from its files again.
+1. The HMAC is keyed with a random secret kept in the player's *data* folder
+   (``cache.key``, readable by the player only), not beside the cache: a writer of the
+   cache folder alone cannot make an entry that is accepted.
+2. A writer who can read the secret too (someone with the player's account, who could
+   as well edit their saves or their shell start-up files) still cannot run code: an
+   entry is unpickled by :class:`StoryUnpickler`, which resolves no global but the
+   engine's own model classes (``ALLOWED``), so no pickle can name a function to call
+   (``os.system``, ``eval``, ``builtins.getattr``); a pickle runs code only through the
+   globals it may load, and none of the allowed classes runs anything when built
+   (frozen dataclasses, and expression nodes whose IR is compiled from a closed table
+   of operators, never with ``eval``). What it builds must be a Story (each scene a
+   Scene) of the engine's values only, with no control characters in text and no
+   non-finite numbers, the loader's own promise (:func:`inert`); anything else is a
+   miss, and a scene that fails when first used is taken from the story's files.
 
-A forged entry can therefore change what the story says, exactly as editing the
-story's own files could, but cannot run code, reach the terminal, or stop the game.
+Such a forged entry can change what the story says, as editing the story's files
+could, but cannot run code or send control sequences to the terminal. (It can also
+hold values of the wrong type where the engine expects others, which may stop play
+with an error; the HMAC is what keeps that to people who hold the account anyway.)
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gc
 import hashlib
+import hmac
 import io
 import math
 import operator
+import os
 import pickle
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -47,9 +54,37 @@ from .engine.model import Scene, Story
 from .engine.text import Branch
 from .loader import MANIFEST, LoadResult, fingerprint, load_story
 from .printable import has_controls
-from .resources import cache_dir
+from .resources import cache_dir, data_dir
 
 MAGIC = b"KISSGAME-CACHE-3\n"
+MAX_ENTRY_BYTES = 512 * 1024 * 1024
+SECRET_BYTES = 32
+
+
+_SECRETS: dict[Path, bytes] = {}
+
+
+def secret() -> bytes:
+    """The random key of this player's cache HMACs, made on first use."""
+    path = data_dir() / "cache.key"
+    if path in _SECRETS:
+        return _SECRETS[path]
+    try:
+        with path.open("rb") as handle:
+            value = handle.read(SECRET_BYTES + 1)
+    except OSError:
+        value = b""
+    if len(value) != SECRET_BYTES:
+        value = os.urandom(SECRET_BYTES)
+        # A write that fails only means slower starts: entries will not verify.
+        with contextlib.suppress(OSError):
+            write_atomic(path, value)  # mkstemp makes it readable by its owner only
+    _SECRETS[path] = value
+    return value
+
+
+def _seal(payload: bytes) -> bytes:
+    return hmac.new(secret(), payload, hashlib.sha256).digest()
 
 
 class CacheRejected(Exception):
@@ -191,14 +226,16 @@ def _entry(key: str, folder: Path | None) -> Path:
 def read_cached(key: str, folder: Path | None = None) -> tuple | None:
     path = _entry(key, folder)
     try:
+        if path.stat().st_size > MAX_ENTRY_BYTES:
+            return None
         blob = path.read_bytes()
     except OSError:
         return None
     head = MAGIC + key.encode() + b"\n"
-    if not blob.startswith(head) or len(blob) < len(head) + 32:
+    if not blob.startswith(head) or not len(head) + 32 <= len(blob) <= MAX_ENTRY_BYTES:
         return None
     checksum, payload = blob[len(head): len(head) + 32], blob[len(head) + 32:]
-    if hashlib.sha256(payload).digest() != checksum:
+    if not hmac.compare_digest(_seal(payload), checksum):
         return None
     enabled = gc.isenabled()
     gc.disable()  # unpickling builds many small objects; see loader.load_story
@@ -221,7 +258,7 @@ def write_cached(key: str, value: tuple, folder: Path | None = None) -> None:
     path = _entry(key, folder)
     try:
         payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        header = MAGIC + key.encode() + b"\n" + hashlib.sha256(payload).digest()
+        header = MAGIC + key.encode() + b"\n" + _seal(payload)
         write_atomic(path, header + payload)
     except OSError:
         pass  # a cache that cannot be written only costs speed

@@ -1,8 +1,9 @@
-"""Class 3: a forged cache entry (right key, right checksum) cannot run code.
+"""Class 3: a forged cache entry cannot run code.
 
-Whoever can write the cache folder can compute the key and the SHA-256 too. Each forged
-entry below must be ignored (or, for one scene, replaced from the story's files), with
-no code run and the real story played.
+Whoever can write the cache folder can compute the entry's name and any checksum. An
+entry sealed without the player's secret is ignored; and even one sealed with it (by
+someone who can read the player's data folder) must be ignored (or, for one scene,
+replaced from the story's files), with no code run and the real story played.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from kissgame.cache import (
     CacheRejected,
     LazyScenes,
     _entry,
+    _seal,
     load_story_cached,
     read_cached,
     safe_loads,
@@ -40,13 +42,30 @@ class Touch:
         return (Path.touch, (self.target,))
 
 
-def forge(root: Path, cache: Path, value: object) -> Path:
+def forge(root: Path, cache: Path, value: object, keyed: bool = True) -> Path:
+    """Write an entry for ``root``, sealed with the player's secret (``keyed``) or with
+    a plain SHA-256 as the cache used to be."""
     key = story_key(root)
     payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    seal = _seal(payload) if keyed else hashlib.sha256(payload).digest()
     path = _entry(key, cache)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(MAGIC + key.encode() + b"\n" + hashlib.sha256(payload).digest() + payload)
+    path.write_bytes(MAGIC + key.encode() + b"\n" + seal + payload)
     return path
+
+
+def test_an_entry_without_the_secret_is_ignored(root, cached):
+    story, cache = cached
+    forge(root, cache, (dataclasses.replace(story, title="forged"), []), keyed=False)
+    assert load_story_cached(root, cache).story.title == "First Night at KISS"
+    forge(root, cache, (dataclasses.replace(story, title="forged"), []), keyed=True)
+    assert load_story_cached(root, cache).story.title == "forged"  # the layer below is data
+
+
+def test_the_secret_is_the_players_alone(root, cached, kissgame_home):
+    key = kissgame_home / "data" / "cache.key"
+    assert key.stat().st_size == 32
+    assert key.stat().st_mode & 0o077 == 0
 
 
 @pytest.fixture
