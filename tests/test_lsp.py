@@ -132,6 +132,11 @@ async def test_diagnostics_as_you_type_are_those_of_check(client, scaffolded):
     assert typo.range.start == position_of(text, "to: stairwel", 4)
     assert typo.range.end == position_of(text, "to: stairwel", len("to: stairwel"))
     assert "did you mean 'stairwell'" in typo.message
+    [fix] = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=doc(uri), range=typo.range, context=types.CodeActionContext([typo])))
+    assert fix.kind == types.CodeActionKind.QuickFix
+    assert [(u, list(e)) for u, e in fix.edit.changes.items()] == [
+        (uri, [types.TextEdit(typo.range, "stairwell")])]
     # nothing was saved; once it is, `kissgame check` says exactly the same
     scenes.write_text(text)
     assert as_check_output(scaffolded, client.diagnostics) == check_output(scaffolded)

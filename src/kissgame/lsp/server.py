@@ -7,6 +7,7 @@ turned into code points at once; everything below works in code points.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
@@ -25,6 +26,7 @@ from .folder import Completion, RenameError, StoryFolder, find_root
 from .index import ENDING, EPISODE, FIELD, SCENE, SPEAKER, VAR, Occurrence
 
 DEBOUNCE_SECONDS = 0.3
+_DID_YOU_MEAN = re.compile(r"\(did you mean '([^']+)'\?\)")
 _ITEM_KINDS = {
     SCENE: types.CompletionItemKind.Module, VAR: types.CompletionItemKind.Variable,
     SPEAKER: types.CompletionItemKind.Constructor, ENDING: types.CompletionItemKind.EnumMember,
@@ -312,6 +314,28 @@ def rename(ls: StoryServer, params: types.RenameParams) -> types.WorkspaceEdit |
             types.TextEdit(ls.client_range(lines, line, col, end), new)
             for line, col, end, new in items]
     return types.WorkspaceEdit(changes=changes)
+
+
+@server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
+                types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))
+def code_actions(ls: StoryServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+    """A quick fix for every finding that says "did you mean 'x'?" about the name it
+    underlines (a misspelt target, variable, speaker or ending)."""
+    doc = ls.workspace.get_text_document(params.text_document.uri)
+    fixes = []
+    for found in params.context.diagnostics:
+        match = _DID_YOU_MEAN.search(found.message)
+        if found.source != "kissgame" or match is None:
+            continue
+        written = doc.text_in_client_range(found.range)
+        if f"'{written}'" not in found.message[:match.start()]:
+            continue  # the finding underlines something other than the misspelt name
+        fixes.append(types.CodeAction(
+            title=f"Change '{written}' to '{match.group(1)}'",
+            kind=types.CodeActionKind.QuickFix, diagnostics=[found], is_preferred=True,
+            edit=types.WorkspaceEdit(changes={params.text_document.uri: [
+                types.TextEdit(found.range, match.group(1))]})))
+    return fixes
 
 
 @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
