@@ -80,8 +80,15 @@ class _YamlProblem(Exception):
         self.code, self.line, self.col = code, line, col
 
 
+def _place(event: yaml.Event) -> tuple[int, int]:
+    """Where an event starts: 1-based line and column."""
+    mark = event.start_mark
+    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+
+
 def _at(event: yaml.Event, code: Descriptor, message: str) -> _YamlProblem:
-    return _YamlProblem(code, message, event.start_mark.line, event.start_mark.column)
+    line, col = _place(event)
+    return _YamlProblem(code, message, line - 1, col - 1)
 
 
 def _quoted(event: yaml.Event) -> int:
@@ -100,7 +107,7 @@ class _Reader:
     def text(self, event: yaml.ScalarEvent) -> str:
         value = event.value
         if has_controls(value):
-            line, col = event.start_mark.line + 1, event.start_mark.column + 1
+            line, col = _place(event)
             self.warnings.append(CONTROL_CHARACTER.at(
                 SourceSpan(self.display, line, col), "control characters (such as ESC) in "
                 "text are shown as visible symbols; remove them"))
@@ -122,7 +129,7 @@ class _Reader:
                           "quote it if it is text")
             if sum(c.isdigit() for c in value) > MAX_DIGITS:
                 raise _at(event, OVER_LIMIT, f"a number may have at most {MAX_DIGITS} digits")
-        node = yaml.ScalarNode(tag, value, event.start_mark, event.end_mark, event.style)
+        node = yaml.ScalarNode(tag, value, style=event.style)
         result = _constructor.construct_object(node, deep=False)
         if isinstance(result, float) and not math.isfinite(result):
             raise _at(event, BAD_NUMBER, f"'{value}' is not a finite number; use a plain number "
@@ -175,20 +182,17 @@ class _Reader:
             if len(stack) >= MAX_DEPTH:
                 raise _at(event, UNSAFE_YAML, f"nested more than {MAX_DEPTH} levels deep")
             container: LocDict | LocList
-            if isinstance(event, yaml.SequenceStartEvent):
-                if event.tag not in (None, "!", _SEQ):
-                    raise _at(event, UNSAFE_YAML, f"YAML tag '{event.tag}' is not allowed in a "
-                              "story")
+            is_list = isinstance(event, yaml.SequenceStartEvent)
+            tag = getattr(event, "tag", None)
+            if tag not in (None, "!", _SEQ if is_list else _MAP):
+                raise _at(event, UNSAFE_YAML, f"YAML tag '{tag}' is not allowed in a story")
+            if is_list:
                 container = LocList()
                 container.spans = []
             else:
-                if event.tag not in (None, "!", _MAP):
-                    raise _at(event, UNSAFE_YAML, f"YAML tag '{event.tag}' is not allowed in a "
-                              "story")
                 container = LocDict()
                 container.spans = {}
-            container.line = event.start_mark.line + 1
-            container.col = event.start_mark.column + 1
+            container.line, container.col = _place(event)
             if stack:
                 self.place(stack, keys, container, event)
             stack.append(container)
@@ -208,8 +212,7 @@ class _Reader:
         if isinstance(parent, LocList):
             if event is not None:
                 parent.append(value)
-                parent.spans.append((event.start_mark.line + 1, event.start_mark.column + 1,
-                                     _quoted(event)))
+                parent.spans.append((*_place(event), _quoted(event)))
             return
         pending = keys[-1]
         if pending is _NO_KEY:
@@ -223,8 +226,7 @@ class _Reader:
             return
         if event is not None:
             parent[pending] = value
-            parent.spans[pending] = (event.start_mark.line + 1, event.start_mark.column + 1,
-                                     _quoted(event))
+            parent.spans[pending] = (*_place(event), _quoted(event))
             keys[-1] = _NO_KEY
 
 
