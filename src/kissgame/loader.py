@@ -369,6 +369,12 @@ def _load_story(root: Path, texts: Mapping[Path, str]) -> LoadResult:
     files: list[tuple[str, Any]] = []
     paths = story_files(root)
     for path in paths:
+        if has_controls(path.relative_to(root).as_posix()):
+            # Its name alone would send control codes wherever a finding names it.
+            diagnostics.append(YAML_SYNTAX.at(SourceSpan(printable(_display(path))),
+                                              "a story file's name may not hold control "
+                                              "characters; rename it"))
+            continue
         data, found = _read(path, texts)
         diagnostics += found
         if data is not None:

@@ -198,3 +198,13 @@ def test_a_huge_file_is_never_read_whole(make_story):
         assert not result.ok
         assert any(d.code == "KG007" and d.span.file.endswith("big.yaml")
                    for d in result.diagnostics)
+
+
+def test_a_file_name_with_control_characters_is_refused(make_story):
+    root = story_with(make_story, "scenes:\n  - {id: a, ending: e}\n")
+    (root / "scenes" / "x\x1b]2;pwned\x07.yaml").write_text("scenes: []\n")
+    result = load_story(root)
+    assert not result.ok
+    [finding] = [d for d in result.diagnostics if d.code == "KG001"]
+    assert finding.span.file.endswith("x\u241b]2;pwned\u2407.yaml")
+    assert "\x1b" not in finding.format()
