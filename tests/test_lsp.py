@@ -27,6 +27,12 @@ WAIT = 60  # seconds: a generous bound for a loaded CI machine, never a speed cl
 @pytest_lsp.fixture(config=ClientServerConfig(
     server_command=[sys.executable, "-m", "kissgame", "lsp"]))
 async def client(lsp_client: LanguageClient):
+    lsp_client.registrations = []
+
+    @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def register(client: LanguageClient, params: types.RegistrationParams) -> None:
+        client.registrations.extend(params.registrations)  # as an editor would note it
+
     yield
     if not lsp_client.stopped:  # a test may have shut it down itself
         await lsp_client.shutdown_session()
@@ -155,6 +161,20 @@ async def test_an_edit_in_one_file_updates_the_diagnostics_of_the_others(client,
     change(client, uri, manifest.read_text(), version=3)
     assert await diagnostics(client, scenes_uri, lambda ds: not ds) == []
 
+
+async def test_files_changed_outside_the_editor_are_checked_again(client, scaffolded):
+    await start(client, scaffolded)
+    scenes = scaffolded / "scenes" / "lunch.yaml"
+    uri = open_file(client, scenes)
+    assert await diagnostics(client, uri) == []
+    manifest = scaffolded / "story.yaml"
+    manifest.write_text(manifest.read_text().replace("start: cafeteria", "start: cafe"))
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams([
+        types.FileEvent(manifest.as_uri(), types.FileChangeType.Changed)]))
+    found = await diagnostics(client, manifest.as_uri(), lambda ds: bool(ds))
+    assert [d.code for d in found] == ["KG116"]
+    [watch] = client.registrations  # the server asked the editor to report such changes
+    assert watch.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES
 
 async def test_diagnostics_on_the_built_in_story_match_check(client, built_in):
     await start(client, built_in)

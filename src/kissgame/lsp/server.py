@@ -386,10 +386,31 @@ def workspace_symbols(ls: StoryServer, params: types.WorkspaceSymbolParams
     return out
 
 
+@server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+async def watched_files_changed(ls: StoryServer,
+                                params: types.DidChangeWatchedFilesParams) -> None:
+    """Files changed outside the editor (a checkout, another program): check again."""
+    roots = {}
+    for change in params.changes:
+        found = ls.folder_of(change.uri)
+        if found is not None:
+            roots[found[0].root] = found[0]
+    for folder in roots.values():
+        ls.schedule(folder)
+
+
 @server.feature(types.INITIALIZED)
 async def initialized(ls: StoryServer, params: types.InitializedParams) -> None:
-    """Check the stories in the workspace folders at once, so workspace symbols and
-    diagnostics are there before the first file is opened."""
+    """Ask the editor to report YAML files changed outside it, and check the stories in
+    the workspace folders at once, so workspace symbols and diagnostics are there
+    before the first file is opened."""
+    watch = ls.client_capabilities.workspace and \
+        ls.client_capabilities.workspace.did_change_watched_files
+    if watch and watch.dynamic_registration:
+        ls.client_register_capability(types.RegistrationParams([types.Registration(
+            id="kissgame-yaml-files", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+            register_options=types.DidChangeWatchedFilesRegistrationOptions(
+                [types.FileSystemWatcher(glob_pattern="**/*.{yaml,yml}")]))]))
     for workspace_folder in list(ls.workspace.folders.values()):
         fs_path = to_fs_path(workspace_folder.uri)
         if fs_path is None:
