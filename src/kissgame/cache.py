@@ -42,6 +42,7 @@ import operator
 import os
 import pickle
 from collections.abc import Callable, Iterator, Mapping
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +51,8 @@ from .atomic import clean_stale, write_atomic
 from .engine import model
 from .engine.diagnostics import Diagnostic, Severity, SourceSpan
 from .engine.expr import Assign, Bounds, Expr
-from .engine.model import Scene, Story
+from .engine.ir import NODE_TYPES, ValueType
+from .engine.model import COMPILED_FORMAT, Scene, Story
 from .engine.text import Branch
 from .loader import MANIFEST, LoadResult, fingerprint, load_story
 from .printable import has_controls
@@ -145,6 +147,8 @@ def inert(value: Any) -> None:
 
 def _fields(cls: type) -> Callable[[Any], tuple]:
     """A fast getter of the fields of ``cls`` that can hold story data."""
+    if issubclass(cls, Enum):  # a member holds its value and nothing else
+        return lambda item: (item.value, item.__class__)
     if dataclasses.is_dataclass(cls):
         names = [f.name for f in dataclasses.fields(cls)]
     else:  # Expr and Assign; an Expr's compiled closure is never pickled
@@ -207,7 +211,7 @@ class LazyScenes(Mapping):
 _CLASSES: set[type] = {
     cls for cls in vars(model).values()
     if isinstance(cls, type) and cls.__module__ == model.__name__
-} | {Diagnostic, SourceSpan, Severity, Expr, Assign, Bounds, Branch}
+} | {Diagnostic, SourceSpan, Severity, Expr, Assign, Bounds, Branch, ValueType, *NODE_TYPES}
 _FIELDS: dict[type, Callable[[Any], tuple]] = {cls: _fields(cls) for cls in _CLASSES}
 ALLOWED: dict[tuple[str, str], type] = {
     (cls.__module__, cls.__qualname__): cls for cls in (*_CLASSES, LazyScenes)}
@@ -215,7 +219,8 @@ ALLOWED: dict[tuple[str, str], type] = {
 
 def story_key(root: Path) -> str:
     """The story's content fingerprint, with the kissgame version and the folder."""
-    text = f"kissgame {__version__}\0{root.resolve()}\0{fingerprint(root)}"
+    text = (f"kissgame {__version__}\0{COMPILED_FORMAT}\0{root.resolve()}\0"
+            f"{fingerprint(root)}")
     return hashlib.sha256(text.encode()).hexdigest()
 
 

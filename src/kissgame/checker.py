@@ -17,7 +17,8 @@ from .engine.diagnostics import (
     Diagnostic,
     is_load_error,
 )
-from .engine.expr import UNKNOWN, Expr, fold, span_at, unparse, variables_in, walk
+from .engine.expr import UNKNOWN, Expr, Value, fold, span_at
+from .engine.ir import Binary, Node, Var, unparse, variables_in, walk
 from .engine.model import Story
 from .loader import LoadResult, load_story
 
@@ -31,16 +32,16 @@ def assigned_vars(story: Story) -> set[str]:
     return names
 
 
-def constant_values(story: Story) -> dict[str, object]:
+def constant_values(story: Story) -> dict[str, Value]:
     """Variables that no effect ever assigns: they keep their initial value forever."""
     assigned = assigned_vars(story)
     return {n: d.initial for n, d in story.vars.items() if n not in assigned}
 
 
-def is_statically_false(condition: Expr | None, constants: dict[str, object]) -> bool:
+def is_statically_false(condition: Expr | None, constants: dict[str, Value]) -> bool:
     if condition is None:
         return False
-    value = fold(condition.ir, constants)  # type: ignore[arg-type]
+    value = fold(condition.ir, constants)
     return value is not UNKNOWN and not value
 
 
@@ -95,14 +96,14 @@ def lint(story: Story) -> list[Diagnostic]:
     return found
 
 
-def _zero_why(story: Story, divisor: tuple, constants: dict[str, object]) -> str | None:
+def _zero_why(story: Story, divisor: Node, constants: dict[str, Value]) -> str | None:
     """Why ``divisor`` can provably be 0, or None when it cannot be shown."""
-    value = fold(divisor, constants)  # type: ignore[arg-type]
+    value = fold(divisor, constants)
     if value is not UNKNOWN:
         return "(it is always 0)" if value == 0 and not isinstance(value, str) else None
-    if divisor[0] != "v" or divisor[1] not in story.vars:
+    if not isinstance(divisor, Var) or divisor.name not in story.vars:
         return None
-    decl = story.vars[divisor[1]]
+    decl = story.vars[divisor.name]
     if decl.initial == 0:
         return "(it starts at 0)"
     if decl.bounds is not None and decl.bounds.low is not None and decl.bounds.low <= 0 and (
@@ -111,20 +112,20 @@ def _zero_why(story: Story, divisor: tuple, constants: dict[str, object]) -> str
     return None
 
 
-def _zero_divisors(story: Story, constants: dict[str, object]) -> list[Diagnostic]:
+def _zero_divisors(story: Story, constants: dict[str, Value]) -> list[Diagnostic]:
     found = []
     seen: set[tuple[str, int, int]] = set()
     for expr in story_exprs(story):
         for node in walk(expr.ir):
-            if node[0] != "b" or node[1] not in ("/", "//", "%"):
+            if not isinstance(node, Binary) or node.op not in ("/", "//", "%"):
                 continue
-            why = _zero_why(story, node[3], constants)
-            span = span_at(expr.span, expr.source, node[3][-1])
+            why = _zero_why(story, node.right, constants)
+            span = span_at(expr.span, expr.source, node.right.off)
             if why is None or (span.file, span.line, span.col) in seen:
                 continue
             seen.add((span.file, span.line, span.col))
             found.append(DIVISOR_MAY_BE_ZERO.at(span, source=expr.source,
-                                                divisor=unparse(node[3]), why=why))
+                                                divisor=unparse(node.right), why=why))
     return found
 
 

@@ -28,7 +28,7 @@ from .engine.diagnostics import (
     Diagnostic,
     StoryRuntimeError,
 )
-from .engine.expr import variables_in
+from .engine.ir import Compare, Const, Logic, Node, Unary, Var, variables_in
 from .engine.model import Scene, Story
 from .engine.runtime import (
     available_choice_ids,
@@ -508,7 +508,7 @@ class _Guide:
                 for effect in (*choice.effects, *story.scenes[choice.target].on_enter):
                     movers.setdefault(effect.name, []).append((scene.id, choice, effect))
 
-        def guards(scene_id: str, choice: Any, depth: int = 2) -> list[tuple]:
+        def guards(scene_id: str, choice: Any, depth: int = 2) -> list[Node]:
             """The mover's own condition and those of the choices a step or two before."""
             found = [choice.condition.ir] if choice.condition is not None else []
             frontier, seen = [scene_id], {scene_id}
@@ -569,7 +569,7 @@ class _Guide:
             for effect in choice.effects:
                 weight = self.want.get(effect.name, 0.0)
                 value = effect.value.ir
-                amount = value[1] if value[0] == "c" else 1
+                amount = value.value if isinstance(value, Const) else 1
                 if isinstance(amount, bool):
                     score += weight * (1 if amount else -1) * 3
                 elif isinstance(amount, int | float):
@@ -584,9 +584,9 @@ class _Guide:
 def _helps(effect: Any, direction: float) -> bool:
     """Whether an effect moves its variable the way ``direction`` wants."""
     value = effect.value.ir
-    if value[0] != "c":
+    if not isinstance(value, Const):
         return True
-    amount = value[1]
+    amount = value.value
     if isinstance(amount, bool):
         return amount == (direction > 0)
     if effect.op == "-=":
@@ -594,18 +594,17 @@ def _helps(effect: Any, direction: float) -> bool:
     return direction > 0 if effect.op == "+=" else True
 
 
-def _directions(node: tuple, weight: float, want: dict[str, float], sign: int = 1) -> None:
+def _directions(node: Node, weight: float, want: dict[str, float], sign: int = 1) -> None:
     """Which way each variable should move to make a condition true."""
-    kind = node[0]
-    if kind == "v":
-        want[node[1]] = want.get(node[1], 0.0) + sign * weight
-    elif kind == "u" and node[1] == "not":
-        _directions(node[2], weight, want, -sign)
-    elif kind in ("and", "or"):
-        for child in node[1]:
+    if isinstance(node, Var):
+        want[node.name] = want.get(node.name, 0.0) + sign * weight
+    elif isinstance(node, Unary) and node.op == "not":
+        _directions(node.operand, weight, want, -sign)
+    elif isinstance(node, Logic):
+        for child in node.operands:
             _directions(child, weight, want, sign)
-    elif kind == "cmp":
-        for op, left, right in zip(node[1], node[2], node[2][1:], strict=False):
+    elif isinstance(node, Compare):
+        for op, left, right in zip(node.ops, node.operands, node.operands[1:], strict=False):
             direction = {">": 1, ">=": 1, "<": -1, "<=": -1}.get(op, 0) * sign
             for name in variables_in(left):
                 want[name] = want.get(name, 0.0) + direction * weight

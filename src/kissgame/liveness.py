@@ -11,8 +11,10 @@ the same), and once-only marks count only while their scene can still be reached
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypeGuard
 
-from .engine.expr import Assign, Expr, calls_in, variables_in
+from .engine.expr import Assign, Expr
+from .engine.ir import Call, Compare, Const, Node, calls_in, children, variables_in, walk
 from .engine.model import Scene, Story
 from .engine.state import GameState
 
@@ -20,38 +22,23 @@ VISITS = "visits:"  # prefix of a visit count among the variable names
 ALL_VISITS = "visits:*"  # a visits() whose scene is not a constant reads them all
 
 
-def _children(node: tuple) -> tuple:
-    kind = node[0]
-    if kind == "u":
-        return (node[2],)
-    if kind == "b":
-        return (node[2], node[3])
-    if kind in ("and", "or"):
-        return tuple(node[1])
-    if kind in ("f", "cmp"):
-        return tuple(node[2])
-    return ()
-
-
-def _walk(node: tuple) -> Iterable[tuple]:
-    yield node
-    for child in _children(node):
-        yield from _walk(child)
-
-
-def _visit_scene(node: tuple) -> str | None:
+def _visit_scene(node: Call) -> str:
     """The scene of ``visits("x")``/``visited("x")``, or ALL_VISITS when not a constant."""
-    arg = node[2][0] if node[2] else None
-    return str(arg[1]) if arg is not None and arg[0] == "c" else ALL_VISITS
+    arg = node.args[0] if node.args else None
+    return str(arg.value) if isinstance(arg, Const) else ALL_VISITS
+
+
+def _is_visits(node: Node) -> TypeGuard[Call]:
+    return isinstance(node, Call) and node.name in ("visits", "visited")
 
 
 def reads(expr: Expr) -> set[str]:
     """Variables and visit counts (``visits:SCENE``) an expression reads."""
     out = variables_in(expr.ir)
     if calls_in(expr.ir) & {"visits", "visited"}:
-        for node in _walk(expr.ir):
-            if node[0] == "f" and node[1] in ("visits", "visited"):
-                out.add(VISITS + (_visit_scene(node) or ""))
+        for node in walk(expr.ir):
+            if _is_visits(node):
+                out.add(VISITS + _visit_scene(node))
     return out
 
 
@@ -67,25 +54,26 @@ def visit_caps(exprs: Iterable[Expr]) -> dict[str, int | None]:
             old = caps[scene]
             caps[scene] = None if old is None or value is None else max(old, value)
 
-    def visit(node: tuple, compared: list | None) -> None:
-        if node[0] == "f" and node[1] in ("visits", "visited"):
-            scene = _visit_scene(node) or ALL_VISITS
-            if node[1] == "visited":
+    def visit(node: Node, compared: list[Node] | None) -> None:
+        if _is_visits(node):
+            scene = _visit_scene(node)
+            numbers = [o.value for o in compared or () if isinstance(o, Const)
+                       and isinstance(o.value, int | float) and not isinstance(o.value, bool)]
+            if node.name == "visited":
                 cap(scene, 1)
-            elif compared is not None and all(o[0] == "c" and isinstance(o[1], int | float)
-                                              and not isinstance(o[1], bool) for o in compared):
-                cap(scene, int(max((o[1] for o in compared), default=0)) + 1)
+            elif compared is not None and len(numbers) == len(compared):
+                cap(scene, int(max(numbers, default=0)) + 1)
             else:
                 cap(scene, None)
-            for child in _children(node):
+            for child in children(node):
                 visit(child, None)
             return
-        if node[0] == "cmp":
-            operands = list(node[2])
+        if isinstance(node, Compare):
+            operands = list(node.operands)
             for i, operand in enumerate(operands):
                 visit(operand, operands[:i] + operands[i + 1:])
             return
-        for child in _children(node):
+        for child in children(node):
             visit(child, None)
 
     for expr in exprs:

@@ -63,7 +63,7 @@ from .model import (
     Story,
     VarDecl,
 )
-from .text import parse_template, template_exprs
+from .text import Template, parse_template, template_exprs
 
 FORMAT_VERSION = 1
 """The story format this kissgame writes and documents."""
@@ -103,7 +103,7 @@ VAR_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 RESERVED_WORDS = {"true", "false", "True", "False", "and", "or", "not", "if", "else", "None"}
 
 
-class LocDict(dict):
+class LocDict(dict[Any, Any]):
     """A dict that remembers where it and each of its values started (1-based)."""
 
     line = 1
@@ -111,7 +111,7 @@ class LocDict(dict):
     spans: dict[Any, tuple[int, int, int]] = {}
 
 
-class LocList(list):
+class LocList(list[Any]):
     line = 1
     col = 1
     spans: list[tuple[int, int, int]] = []
@@ -127,11 +127,12 @@ class _Builder:
     @staticmethod
     def _mark(container: Any, key: Any) -> tuple[int, int, int] | None:
         spans = getattr(container, "spans", None)
+        mark: tuple[int, int, int] | None = None
         if isinstance(spans, dict):
-            return spans.get(key)
-        if isinstance(spans, list) and isinstance(key, int) and 0 <= key < len(spans):
-            return spans[key]
-        return None
+            mark = spans.get(key)
+        elif isinstance(spans, list) and isinstance(key, int) and 0 <= key < len(spans):
+            mark = spans[key]
+        return mark
 
     def here(self, file: str, container: Any, key: Any = None) -> SourceSpan:
         """The span of ``container[key]`` (or of the container when key is None)."""
@@ -151,7 +152,8 @@ class _Builder:
         self.diagnostics.append(descriptor.at(span, message))
 
     def mapping(self, value: Any, file: str, span: SourceSpan, what: str,
-                fields: set[str] | None = None, required: tuple[str, ...] = ()) -> dict | None:
+                fields: set[str] | None = None,
+                required: tuple[str, ...] = ()) -> dict[str, Any] | None:
         if not isinstance(value, dict):
             self.error(WRONG_SHAPE, f"{what} must be a mapping, not {_kind(value)}", span)
             return None
@@ -170,7 +172,7 @@ class _Builder:
         # Keys are located by their value's position; good enough for one-line fields.
         return self.here(file, mapping, key)
 
-    def string(self, mapping: dict, key: str, file: str, what: str,
+    def string(self, mapping: dict[str, Any], key: str, file: str, what: str,
                default: str | None = "") -> str | None:
         value = mapping.get(key, default)
         if value is None and default is None and key not in mapping:
@@ -187,7 +189,8 @@ class _Builder:
             return default
         return value
 
-    def string_list(self, mapping: dict, key: str, file: str, what: str) -> tuple[str, ...]:
+    def string_list(self, mapping: dict[str, Any], key: str, file: str,
+                    what: str) -> tuple[str, ...]:
         value = mapping.get(key)
         if value is None:
             return ()
@@ -244,7 +247,7 @@ class _Builder:
                 out.append(Assign(name, op, Expr(source, ir, span), where, source))
         return tuple(out)
 
-    def template(self, value: Any, span: SourceSpan, what: str, site: str) -> tuple:
+    def template(self, value: Any, span: SourceSpan, what: str, site: str) -> Template:
         if isinstance(value, bool) or value is None:
             self.error(WRONG_SHAPE, f"{what} must be text, not {_kind(value)}", span)
             return ("",)
@@ -399,7 +402,7 @@ def _declare_vars(b: _Builder, raw: Any, file: str, parent: Any, key: str,
         out[full] = VarDecl(full, value, vtype, bounds, span)
 
 
-def _section(b: _Builder, m: dict, key: str, file: str,
+def _section(b: _Builder, m: dict[str, Any], key: str, file: str,
              shape: str) -> list[tuple[str, Any, SourceSpan]]:
     """The (id, value, span) entries of a manifest section that maps ids to ``shape``."""
     raw = m.get(key)
@@ -419,7 +422,7 @@ def _section(b: _Builder, m: dict, key: str, file: str,
     return entries
 
 
-def _characters(b: _Builder, m: dict, file: str) -> dict[str, Character]:
+def _characters(b: _Builder, m: dict[str, Any], file: str) -> dict[str, Character]:
     out: dict[str, Character] = {}
     for cid, value, span in _section(b, m, "characters", file, "{name, color}"):
         if isinstance(value, str):
@@ -432,7 +435,7 @@ def _characters(b: _Builder, m: dict, file: str) -> dict[str, Character]:
     return out
 
 
-def _episodes(b: _Builder, m: dict, file: str) -> dict[str, Episode]:
+def _episodes(b: _Builder, m: dict[str, Any], file: str) -> dict[str, Episode]:
     out: dict[str, Episode] = {}
     for eid, value, span in _section(b, m, "episodes", file, "{title}"):
         if isinstance(value, str):
@@ -444,7 +447,7 @@ def _episodes(b: _Builder, m: dict, file: str) -> dict[str, Episode]:
     return out
 
 
-def _endings(b: _Builder, m: dict, file: str) -> dict[str, Ending]:
+def _endings(b: _Builder, m: dict[str, Any], file: str) -> dict[str, Ending]:
     out: dict[str, Ending] = {}
     for eid, value, span in _section(b, m, "endings", file, "{title, turns_on, hint}"):
         e = b.mapping(value, file, span, f"ending '{eid}'", ENDING_FIELDS, ("title",))
@@ -455,7 +458,7 @@ def _endings(b: _Builder, m: dict, file: str) -> dict[str, Ending]:
     return out
 
 
-def _meters(b: _Builder, m: dict, key: str, file: str) -> tuple[Meter, ...]:
+def _meters(b: _Builder, m: dict[str, Any], key: str, file: str) -> tuple[Meter, ...]:
     out = []
     for mid, value, span in _section(b, m, key, file, "{label, var}"):
         e = b.mapping(value, file, span, f"{key} entry '{mid}'", METER_FIELDS, ("var",))
@@ -522,7 +525,7 @@ def _scene(b: _Builder, raw: Any, file: str, span: SourceSpan, file_episode: str
     )
 
 
-def _assumptions(b: _Builder, s: dict, file: str, sid: str) -> tuple[Expr, ...]:
+def _assumptions(b: _Builder, s: dict[str, Any], file: str, sid: str) -> tuple[Expr, ...]:
     """``assume:`` is one condition or a list of them."""
     raw = s["assume"]
     items = list(enumerate(raw)) if isinstance(raw, list) else [(None, raw)]
@@ -613,7 +616,7 @@ def _blocks(b: _Builder, raw: Any, file: str, parent: Any, key: Any,
     return tuple(out)
 
 
-def _resolve(b: _Builder, story: Story, m: dict, manifest_file: str) -> set[str]:
+def _resolve(b: _Builder, story: Story, m: dict[str, Any], manifest_file: str) -> set[str]:
     """Check every reference by name: scenes, endings, episodes, variables, types."""
     scenes = story.scenes
     if story.start and story.start not in scenes:

@@ -96,7 +96,7 @@ class Descriptor:
     def message(self, **fields: object) -> str:
         return self.template.format(**fields)
 
-    def at(self, span: SourceSpan, detail: str = "", **fields: object) -> Diagnostic:
+    def at(self, span: SourceSpan, detail: object = "", **fields: object) -> Diagnostic:
         return Diagnostic(self.code, self.severity, self.message(detail=detail, **fields), span)
 
 

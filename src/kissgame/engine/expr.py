@@ -1,21 +1,10 @@
 """The story expression language: parsed once, type-checked, evaluated without eval.
 
 Story text is parsed with Python's own parser (``ast.parse``) and every node is
-checked against a short whitelist, then turned into a tuple tree (the IR, which
-pickles, so compiled stories can be cached) and, on first use, into closures.
+checked against a short whitelist, then turned into the typed IR of ``ir.py`` (frozen
+nodes that pickle, so compiled stories can be cached) and, on first use, into closures.
 Nothing here ever evaluates story text as Python: there is no attribute access,
 no subscripting, no calls but the functions in ``FUNCTIONS``, no imports.
-
-IR nodes are tuples whose first item names the kind and whose last item is the
-column offset inside the expression source:
-
-    ("c", value, off)                 constant
-    ("v", name, off)                  variable (dotted names are one variable)
-    ("f", name, args, site, off)      call of a declared function
-    ("u", op, operand, off)           -, +, not
-    ("b", op, left, right, off)       + - * / // %
-    ("and"|"or", operands, off)
-    ("cmp", ops, operands, off)       chained comparison
 """
 
 from __future__ import annotations
@@ -23,7 +12,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import operator
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,8 +34,27 @@ from .diagnostics import (
     SourceSpan,
     StoryRuntimeError,
 )
+from .ir import (
+    Binary,
+    Call,
+    Compare,
+    Const,
+    Logic,
+    Node,
+    Unary,
+    Value,
+    ValueType,
+    Var,
+    calls_in,
+    children,
+    unparse,
+    value_type,
+    variables_in,
+    walk,
+)
 
-Value = int | float | bool | str
+__all__ = ["Value", "ValueType", "calls_in", "children", "unparse", "value_type",
+           "variables_in", "walk"]  # re-exported: the IR's helpers live in ir.py
 MAX_SOURCE = 4000
 MAX_INT = 2**53
 """Numbers stay within ±MAX_INT: exact in a float, and small enough to never be slow."""
@@ -55,10 +63,10 @@ MAX_TEXT = 8192
 MAX_DEPTH = 100
 """How deeply an expression may nest (each operator, call and operand is a level)."""
 
-NUMBER, BOOL, STRING, ANY = "number", "bool", "string", "any"
+NUMBER, BOOL, STRING, ANY = ValueType.NUMBER, ValueType.BOOL, ValueType.STRING, ValueType.ANY
 
 # name -> (min args, max args or None, result type, argument type)
-FUNCTIONS: dict[str, tuple[int, int | None, str, str]] = {
+FUNCTIONS: dict[str, tuple[int, int | None, ValueType, ValueType]] = {
     "visits": (1, 1, NUMBER, STRING),
     "visited": (1, 1, BOOL, STRING),
     "random": (2, 2, NUMBER, NUMBER),
@@ -70,13 +78,13 @@ FUNCTIONS: dict[str, tuple[int, int | None, str, str]] = {
     "turn": (0, 0, NUMBER, NUMBER),
 }
 
-_BINOPS: dict[type, str] = {
+_BINOPS: dict[type[ast.operator], str] = {
     ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%",
 }
-_CMPOPS: dict[type, str] = {
+_CMPOPS: dict[type[ast.cmpop], str] = {
     ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
 }
-_AUGOPS: dict[type, str] = {ast.Add: "+=", ast.Sub: "-=", ast.Mult: "*="}
+_AUGOPS: dict[type[ast.operator], str] = {ast.Add: "+=", ast.Sub: "-=", ast.Mult: "*="}
 _PY_BIN: dict[str, Callable[[Any, Any], Any]] = {
     "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
     "//": operator.floordiv, "%": operator.mod,
@@ -87,22 +95,13 @@ _PY_CMP: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
-def value_type(value: object) -> str:
-    if isinstance(value, bool):
-        return BOOL
-    if isinstance(value, int | float):
-        return NUMBER
-    if isinstance(value, str):
-        return STRING
-    return ANY
-
-
 class EvalContext:
     """What an expression can see: variables, visit counts and the seeded dice."""
 
     __slots__ = ("vars", "visits", "seed", "turn")
 
-    def __init__(self, vars: dict[str, Value], visits: dict[str, int], seed: int, turn: int):
+    def __init__(self, vars: Mapping[str, Value], visits: Mapping[str, int], seed: int,
+                 turn: int):
         self.vars = vars
         self.visits = visits
         self.seed = seed
@@ -178,7 +177,7 @@ class _Converter:
             raise self.fail(f"'{name}' is not a valid variable name", node)
         return name
 
-    def convert(self, node: ast.AST) -> tuple:
+    def convert(self, node: ast.AST) -> Node:
         self.depth += 1
         try:
             if self.depth > MAX_DEPTH:
@@ -188,7 +187,7 @@ class _Converter:
         finally:
             self.depth -= 1
 
-    def _convert(self, node: ast.AST) -> tuple:
+    def _convert(self, node: ast.AST) -> Node:
         off = _offset(self.source, node)
         if isinstance(node, ast.Constant):
             v = node.value
@@ -196,31 +195,31 @@ class _Converter:
                 problem = over_limit(v)
                 if problem is not None:
                     raise ParseFailure(problem, off, OVER_LIMIT)
-                return ("c", v, off)
+                return Const(v, off)
             raise self.fail(f"{type(v).__name__} values are not allowed", node)
         if isinstance(node, ast.Name | ast.Attribute):
             name = self.name_of(node)
             if name is None:
                 raise self.fail("only variables may be written with dots", node)
             if name in ("true", "True"):
-                return ("c", True, off)
+                return Const(True, off)
             if name in ("false", "False"):
-                return ("c", False, off)
-            return ("v", name, off)
+                return Const(False, off)
+            return Var(name, off)
         if isinstance(node, ast.UnaryOp):
             ops = {ast.Not: "not", ast.USub: "-", ast.UAdd: "+"}
             op = ops.get(type(node.op))
             if op is None:
                 raise self.fail("this operator is not allowed", node)
-            return ("u", op, self.convert(node.operand), off)
+            return Unary(op, self.convert(node.operand), off)
         if isinstance(node, ast.BinOp):
             op = _BINOPS.get(type(node.op))
             if op is None:
                 raise self.fail("this operator is not allowed", node)
-            return ("b", op, self.convert(node.left), self.convert(node.right), off)
+            return Binary(op, self.convert(node.left), self.convert(node.right), off)
         if isinstance(node, ast.BoolOp):
             kind = "and" if isinstance(node.op, ast.And) else "or"
-            return (kind, tuple(self.convert(v) for v in node.values), off)
+            return Logic(kind, tuple(self.convert(v) for v in node.values), off)
         if isinstance(node, ast.Compare):
             comparisons = []
             for op_node in node.ops:
@@ -229,7 +228,7 @@ class _Converter:
                     raise self.fail("only == != < <= > >= comparisons are allowed", node)
                 comparisons.append(cmp)
             operands = (self.convert(node.left), *(self.convert(c) for c in node.comparators))
-            return ("cmp", tuple(comparisons), operands, off)
+            return Compare(tuple(comparisons), operands, off)
         if isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
                 known = ", ".join(sorted(FUNCTIONS))
@@ -243,7 +242,7 @@ class _Converter:
                 self.rolls += 1
                 site = call_site(f"{self.site_base}#{self.rolls}")
             args = tuple(self.convert(a) for a in node.args)
-            return ("f", node.func.id, args, site, off)
+            return Call(node.func.id, args, site, off)
         if isinstance(node, ast.IfExp):
             raise self.fail("'x if c else y' is not allowed; use {if} text or two choices", node)
         raise self.fail(f"{type(node).__name__.lower()} is not allowed in a story expression", node)
@@ -265,8 +264,6 @@ def _parse(source: str, mode: str) -> ast.AST:
         raise ParseFailure("expression is too deeply nested", 0, OVER_LIMIT) from None
 
 
-_IR_MEMO: dict[tuple[str, str], tuple] = {}
-_DICE = ("random(", "chance(")
 DICE = frozenset({"random", "chance"})
 
 
@@ -281,18 +278,33 @@ def call_site(identity: str) -> int:
     return int.from_bytes(hashlib.blake2b(identity.encode(), digest_size=8).digest(), "big")
 
 
-def parse_expression_ir(source: str, site_base: str = "") -> tuple:
-    """Parse an expression into IR, or raise ParseFailure. Stories repeat expressions a
-    lot, so results are memoised; dice calls are keyed by their place too, since each
-    call site rolls its own numbers."""
-    key = (source, site_base if any(d in source for d in _DICE) else "")
-    hit = _IR_MEMO.get(key)
+_MEMO: dict[tuple[str, str, str], Any] = {}
+_ROLLS_DICE: set[tuple[str, str]] = set()
+
+
+def _memoised(kind: str, source: str, site_base: str, parse: Callable[[str, str], Any]) -> Any:
+    """Stories repeat expressions a lot, so parses are kept. One with dice is kept per
+    place, since each call site rolls its own numbers."""
+    key = (kind, source, site_base if (kind, source) in _ROLLS_DICE else "")
+    hit = _MEMO.get(key)
     if hit is None:
-        hit = _IR_MEMO[key] = _parse_expression_ir(source, site_base)
+        hit = parse(source, site_base)
+        roots = [hit] if kind == "expr" else [value for _n, _op, value, _off in hit]
+        if any(isinstance(n, Call) and n.name in DICE for root in roots for n in walk(root)):
+            _ROLLS_DICE.add((kind, source))
+            key = (kind, source, site_base)
+        _MEMO[key] = hit
     return hit
 
 
-def _parse_expression_ir(source: str, site_base: str) -> tuple:
+def parse_expression_ir(source: str, site_base: str = "") -> Node:
+    """Parse an expression into IR, or raise ParseFailure. ``site_base`` names its place
+    in the story (see ``call_site``)."""
+    node: Node = _memoised("expr", source, site_base, _parse_expression_ir)
+    return node
+
+
+def _parse_expression_ir(source: str, site_base: str) -> Node:
     if not source.strip():
         raise ParseFailure("empty expression", 0)
     tree = _parse(source, "eval")
@@ -303,25 +315,24 @@ def _parse_expression_ir(source: str, site_base: str) -> tuple:
         raise ParseFailure("expression is too deeply nested", 0, OVER_LIMIT) from None
 
 
-_EFFECTS_MEMO: dict[tuple[str, str], list] = {}
+Effect = tuple[str, str, Node, int]
+"""One parsed assignment: (variable name, operator, value, offset)."""
 
 
-def parse_effects_ir(source: str, site_base: str = "") -> list[tuple[str, str, tuple, int]]:
+def parse_effects_ir(source: str, site_base: str = "") -> list[Effect]:
     """Parse ``a = 1; b += 2`` into [(name, op, value_ir, offset)], or raise ParseFailure."""
-    key = (source, site_base if any(d in source for d in _DICE) else "")
-    hit = _EFFECTS_MEMO.get(key)
-    if hit is None:
-        hit = _EFFECTS_MEMO[key] = _parse_effects_ir(source, site_base)
-    return hit
+    effects: list[Effect] = _memoised("effects", source, site_base, _parse_effects_ir)
+    return effects
 
 
-def _parse_effects_ir(source: str, site_base: str) -> list[tuple[str, str, tuple, int]]:
+def _parse_effects_ir(source: str, site_base: str) -> list[Effect]:
     tree = _parse(source, "exec")
     assert isinstance(tree, ast.Module)
     conv = _Converter(source, site_base)
-    out = []
+    out: list[Effect] = []
     for stmt in tree.body:
         off = _offset(source, stmt)
+        target: ast.expr
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
             target, op, value = stmt.targets[0], "=", stmt.value
         elif isinstance(stmt, ast.AugAssign) and type(stmt.op) in _AUGOPS:
@@ -357,13 +368,13 @@ class Expr:
 
     __slots__ = ("source", "ir", "span", "_fn")
 
-    def __init__(self, source: str, ir: tuple, span: SourceSpan):
+    def __init__(self, source: str, ir: Node, span: SourceSpan):
         self.source = source
         self.ir = ir
         self.span = span
         self._fn: Callable[[EvalContext], Any] | None = None
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[type[Expr], tuple[str, Node, SourceSpan]]:
         return (Expr, (self.source, self.ir, self.span))
 
     def __repr__(self) -> str:
@@ -411,7 +422,7 @@ class Assign:
         self.span = span
         self.source = source
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[type[Assign], tuple[str, str, Expr, SourceSpan, str]]:
         return (Assign, (self.name, self.op, self.value, self.span, self.source))
 
     def __eq__(self, other: object) -> bool:
@@ -475,107 +486,104 @@ def _bounded(value: Any, failure: Callable[..., StoryRuntimeError]) -> Any:
 _DIVIDES = frozenset({"/", "//", "%"})
 
 
-def _compile(node: tuple, expr: Expr) -> Callable[[EvalContext], Any]:
-    kind = node[0]
-    if kind == "c":
-        value = node[1]
-        return lambda ctx: value
-    if kind == "v":
-        name = node[1]
+Compiled = Callable[[EvalContext], Any]
 
-        def var(ctx: EvalContext) -> Any:
+
+def _compile(node: Node, expr: Expr) -> Compiled:
+    match node:
+        case Const(value=value):
+            return lambda ctx: value
+        case Var(name=name, off=off):
+
+            def var(ctx: EvalContext) -> Any:
+                try:
+                    return ctx.vars[name]
+                except KeyError:
+                    raise expr.failure(MISSING_VARIABLE, off, name=name) from None
+
+            return var
+        case Unary(op=op, operand=operand):
+            inner = _compile(operand, expr)
+            if op == "not":
+                return lambda ctx: not inner(ctx)
+            if op == "-":
+                return lambda ctx: -inner(ctx)
+            return inner
+        case Binary():
+            return _compile_binop(node, expr)
+        case Logic(op=op, operands=operands):
+            return _compile_logic(op, [_compile(n, expr) for n in operands])
+        case Compare():
+            return _compile_compare(node, expr)
+        case Call():
+            return _compile_call(node, expr)
+    raise AssertionError(f"unknown IR node {node!r}")
+
+
+def _compile_logic(op: str, parts: list[Compiled]) -> Compiled:
+    if op == "and" and len(parts) == 2:
+        a, b = parts
+        return lambda ctx: a(ctx) and b(ctx)
+    stop_when = op == "or"
+
+    def logic(ctx: EvalContext) -> Any:
+        result: Any = not stop_when
+        for part in parts:
+            result = part(ctx)
+            if bool(result) is stop_when:
+                return result
+        return result
+
+    return logic
+
+
+def _compile_compare(node: Compare, expr: Expr) -> Compiled:
+    ops = [_PY_CMP[op] for op in node.ops]
+    operands = [_compile(n, expr) for n in node.operands]
+
+    def mismatch(left: Any, right: Any) -> StoryRuntimeError:
+        return expr.failure(WRONG_TYPE, node.off, detail=f"cannot compare {left!r} with "
+                            f"{right!r}")
+
+    if len(ops) == 1:
+        fn, a, b = ops[0], operands[0], operands[1]
+
+        def compare(ctx: EvalContext) -> bool:
+            left, right = a(ctx), b(ctx)
             try:
-                return ctx.vars[name]
-            except KeyError:
-                raise expr.failure(MISSING_VARIABLE, node[-1], name=name) from None
+                return fn(left, right)
+            except TypeError:
+                raise mismatch(left, right) from None
 
-        return var
-    if kind == "u":
-        inner = _compile(node[2], expr)
-        if node[1] == "not":
-            return lambda ctx: not inner(ctx)
-        if node[1] == "-":
-            return lambda ctx: -inner(ctx)
-        return inner
-    if kind == "b":
-        return _compile_binop(node, expr)
-    if kind == "and":
-        parts = [_compile(n, expr) for n in node[1]]
-        if len(parts) == 2:
-            a, b = parts
-            return lambda ctx: a(ctx) and b(ctx)
+        return compare
 
-        def all_of(ctx: EvalContext) -> Any:
-            result: Any = True
-            for part in parts:
-                result = part(ctx)
-                if not result:
-                    return result
-            return result
+    def chain(ctx: EvalContext) -> bool:
+        left = operands[0](ctx)
+        for fn, operand in zip(ops, operands[1:], strict=True):
+            right = operand(ctx)
+            try:
+                if not fn(left, right):
+                    return False
+            except TypeError:
+                raise mismatch(left, right) from None
+            left = right
+        return True
 
-        return all_of
-    if kind == "or":
-        parts = [_compile(n, expr) for n in node[1]]
-
-        def any_of(ctx: EvalContext) -> Any:
-            result: Any = False
-            for part in parts:
-                result = part(ctx)
-                if result:
-                    return result
-            return result
-
-        return any_of
-    if kind == "cmp":
-        ops = [_PY_CMP[op] for op in node[1]]
-        operands = [_compile(n, expr) for n in node[2]]
-        off = node[-1]
-
-        def mismatch(left: Any, right: Any) -> StoryRuntimeError:
-            return expr.failure(WRONG_TYPE, off, detail=f"cannot compare {left!r} with {right!r}")
-
-        if len(ops) == 1:
-            fn, a, b = ops[0], operands[0], operands[1]
-
-            def compare(ctx: EvalContext) -> bool:
-                left, right = a(ctx), b(ctx)
-                try:
-                    return fn(left, right)
-                except TypeError:
-                    raise mismatch(left, right) from None
-
-            return compare
-
-        def chain(ctx: EvalContext) -> bool:
-            left = operands[0](ctx)
-            for fn, operand in zip(ops, operands[1:], strict=True):
-                right = operand(ctx)
-                try:
-                    if not fn(left, right):
-                        return False
-                except TypeError:
-                    raise mismatch(left, right) from None
-                left = right
-            return True
-
-        return chain
-    if kind == "f":
-        return _compile_call(node, expr)
-    raise AssertionError(f"unknown IR node {kind}")
+    return chain
 
 
-def _compile_binop(node: tuple, expr: Expr) -> Callable[[EvalContext], Any]:
-    op, off = node[1], node[-1]
-    fn, left, right = _PY_BIN[op], _compile(node[2], expr), _compile(node[3], expr)
+def _compile_binop(node: Binary, expr: Expr) -> Compiled:
+    op, divisor = node.op, node.right
+    fn, left, right = _PY_BIN[op], _compile(node.left, expr), _compile(node.right, expr)
     divides, repeats = op in _DIVIDES, op == "*"
 
     def failure(descriptor: Descriptor, **fields: object) -> StoryRuntimeError:
-        return expr.failure(descriptor, off, **fields)
+        return expr.failure(descriptor, node.off, **fields)
 
     def binop(ctx: EvalContext) -> Any:
         a, b = left(ctx), right(ctx)
         if divides and not isinstance(b, str) and b == 0:
-            raise expr.failure(DIVISION_BY_ZERO, node[3][-1], divisor=unparse(node[3]))
+            raise expr.failure(DIVISION_BY_ZERO, divisor.off, divisor=unparse(divisor))
         if repeats and (isinstance(a, str) or isinstance(b, str)):
             raise failure(WRONG_TYPE, detail=f"'*' needs numbers, got {a!r} and {b!r}")
         try:
@@ -587,9 +595,9 @@ def _compile_binop(node: tuple, expr: Expr) -> Callable[[EvalContext], Any]:
     return binop
 
 
-def _compile_call(node: tuple, expr: Expr) -> Callable[[EvalContext], Any]:
-    name, site = node[1], node[3]
-    args = [_compile(n, expr) for n in node[2]]
+def _compile_call(node: Call, expr: Expr) -> Compiled:
+    name, site = node.name, node.site
+    args = [_compile(n, expr) for n in node.args]
     if name == "visits":
         a = args[0]
         return lambda ctx: ctx.visits.get(a(ctx), 0)
@@ -629,7 +637,7 @@ def _compile_call(node: tuple, expr: Expr) -> Callable[[EvalContext], Any]:
 class TypeChecker:
     """Infers expression types and reports unknown names and clashes as diagnostics."""
 
-    def __init__(self, var_types: dict[str, str], scene_ids: Collection[str]):
+    def __init__(self, var_types: dict[str, ValueType], scene_ids: Collection[str]):
         self.var_types = var_types
         self.scene_ids = scene_ids
         self.used: set[str] = set()
@@ -638,77 +646,79 @@ class TypeChecker:
     def _report(self, descriptor: Descriptor, message: str, expr: Expr, off: int) -> None:
         self.diagnostics.append(descriptor.at(span_at(expr.span, expr.source, off), message))
 
-    def infer(self, node: tuple, expr: Expr) -> str:
-        kind, off = node[0], node[-1]
-        if kind == "c":
-            return value_type(node[1])
-        if kind == "v":
-            name = node[1]
-            vtype = self.var_types.get(name)
-            if vtype is None:
-                hint = suggest(name, self.var_types)
-                self._report(UNKNOWN_VARIABLE, f"unknown variable '{name}'{hint}", expr, off)
-                return ANY
-            self.used.add(name)
-            return vtype
-        if kind == "u":
-            inner = self.infer(node[2], expr)
-            want = BOOL if node[1] == "not" else NUMBER
-            self._expect(inner, want, f"'{node[1]}' needs a {want}", expr, off)
-            return want
-        if kind == "b":
-            left, right = self.infer(node[2], expr), self.infer(node[3], expr)
-            if node[1] == "+" and STRING in (left, right):
-                if {left, right} - {STRING, ANY}:
-                    self._report(TYPE_MISMATCH, f"cannot add a {left} and a {right}", expr, off)
-                return STRING
-            for side in (left, right):
-                self._expect(side, NUMBER, f"'{node[1]}' needs numbers, got a {side}", expr, off)
-            return NUMBER
-        if kind in ("and", "or"):
-            for operand in node[1]:
-                t = self.infer(operand, expr)
-                self._expect(t, BOOL, f"'{kind}' needs true/false values, got a {t}", expr,
-                             operand[-1])
-            return BOOL
-        if kind == "cmp":
-            types = [self.infer(n, expr) for n in node[2]]
-            for op, a, b in zip(node[1], types, types[1:], strict=False):
-                if ANY in (a, b):
-                    continue
-                if a != b:
-                    self._report(TYPE_MISMATCH, f"cannot compare a {a} with a {b}", expr, off)
-                elif op not in ("==", "!=") and a == BOOL:
-                    self._report(TYPE_MISMATCH, f"'{op}' cannot order true/false values", expr, off)
-            return BOOL
-        if kind == "f":
-            return self._infer_call(node, expr)
-        raise AssertionError(kind)
+    def infer(self, node: Node, expr: Expr) -> ValueType:
+        match node:
+            case Const(value=value):
+                return value_type(value)
+            case Var(name=name, off=off):
+                vtype = self.var_types.get(name)
+                if vtype is None:
+                    hint = suggest(name, self.var_types)
+                    self._report(UNKNOWN_VARIABLE, f"unknown variable '{name}'{hint}", expr, off)
+                    return ANY
+                self.used.add(name)
+                return vtype
+            case Unary(op=op, operand=operand, off=off):
+                inner = self.infer(operand, expr)
+                want = BOOL if op == "not" else NUMBER
+                self._expect(inner, want, f"'{op}' needs a {want}", expr, off)
+                return want
+            case Binary(op=op, left=left_node, right=right_node, off=off):
+                left, right = self.infer(left_node, expr), self.infer(right_node, expr)
+                if op == "+" and STRING in (left, right):
+                    if {left, right} - {STRING, ANY}:
+                        self._report(TYPE_MISMATCH, f"cannot add a {left} and a {right}", expr,
+                                     off)
+                    return STRING
+                for side in (left, right):
+                    self._expect(side, NUMBER, f"'{op}' needs numbers, got a {side}", expr, off)
+                return NUMBER
+            case Logic(op=op, operands=operands):
+                for operand in operands:
+                    t = self.infer(operand, expr)
+                    self._expect(t, BOOL, f"'{op}' needs true/false values, got a {t}", expr,
+                                 operand.off)
+                return BOOL
+            case Compare(ops=ops, operands=operands, off=off):
+                types = [self.infer(n, expr) for n in operands]
+                for op, a, b in zip(ops, types, types[1:], strict=False):
+                    if ANY in (a, b):
+                        continue
+                    if a != b:
+                        self._report(TYPE_MISMATCH, f"cannot compare a {a} with a {b}", expr,
+                                     off)
+                    elif op not in ("==", "!=") and a == BOOL:
+                        self._report(TYPE_MISMATCH, f"'{op}' cannot order true/false values",
+                                     expr, off)
+                return BOOL
+            case Call():
+                return self._infer_call(node, expr)
+        raise AssertionError(node)
 
-    def _infer_call(self, node: tuple, expr: Expr) -> str:
-        name, args, off = node[1], node[2], node[-1]
+    def _infer_call(self, node: Call, expr: Expr) -> ValueType:
+        name, args, off = node.name, node.args, node.off
         low, high, result, arg_type = FUNCTIONS[name]
         if len(args) < low or (high is not None and len(args) > high):
             count = str(low) if low == high else f"{low} or more"
-            self._report(WRONG_ARITY,
-                         f"{name}() takes {count} arguments, got {len(args)}", expr, off)
+            self._report(WRONG_ARITY, f"{name}() takes {count} arguments, got {len(args)}",
+                         expr, off)
             return result
         for arg in args:
             t = self.infer(arg, expr)
-            self._expect(t, arg_type, f"{name}() needs a {arg_type}, got a {t}", expr, arg[-1])
+            self._expect(t, arg_type, f"{name}() needs a {arg_type}, got a {t}", expr, arg.off)
         if name in ("visits", "visited") and args:
             arg = args[0]
-            if arg[0] != "c":
-                self._report(VISITS_UNKNOWN_SCENE,
-                             f"{name}() needs a scene id in quotes", expr, arg[-1])
-            elif arg[1] not in self.scene_ids:
-                hint = suggest(str(arg[1]), self.scene_ids)
-                self._report(VISITS_UNKNOWN_SCENE,
-                             f"{name}() names unknown scene '{arg[1]}'{hint}", expr,
-                             arg[-1])
+            if not isinstance(arg, Const):
+                self._report(VISITS_UNKNOWN_SCENE, f"{name}() needs a scene id in quotes", expr,
+                             arg.off)
+            elif arg.value not in self.scene_ids:
+                hint = suggest(str(arg.value), self.scene_ids)
+                self._report(VISITS_UNKNOWN_SCENE, f"{name}() names unknown scene "
+                             f"'{arg.value}'{hint}", expr, arg.off)
         return result
 
-    def _expect(self, got: str, want: str, message: str, expr: Expr, off: int) -> None:
+    def _expect(self, got: ValueType, want: ValueType, message: str, expr: Expr,
+                off: int) -> None:
         if got != want and ANY not in (got, want):
             self._report(TYPE_MISMATCH, message, expr, off)
 
@@ -725,7 +735,7 @@ class TypeChecker:
                 assign.span, f"assignment to undeclared variable '{assign.name}'{hint}"))
             return
         self.used.add(assign.name)
-        if assign.op != "=" and target not in (NUMBER,) and not (
+        if assign.op != "=" and target != NUMBER and not (
                 assign.op == "+=" and target == STRING):
             self.diagnostics.append(TYPE_MISMATCH.at(
                 assign.span, f"'{assign.op}' needs a number variable; '{assign.name}' is a "
@@ -735,142 +745,63 @@ class TypeChecker:
                 assign.span, f"'{assign.name}' is a {target}, cannot assign a {value_t}"))
 
 
-UNKNOWN = object()
+class _Unknown:
+    """The result of folding an expression that depends on more than constants."""
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
 
 
-def fold(node: tuple, constants: dict[str, Value]) -> Any:
-    """Evaluate ``node`` if it depends only on constants; otherwise return UNKNOWN."""
-    kind = node[0]
+UNKNOWN = _Unknown()
+Folded = Value | _Unknown
+
+
+def fold(node: Node, constants: Mapping[str, Value]) -> Folded:
+    """Evaluate ``node`` if it depends only on constants; otherwise return UNKNOWN.
+
+    Never raises and never builds a value beyond the limits (that is UNKNOWN too)."""
     try:
-        if kind == "c":
-            return node[1]
-        if kind == "v":
-            return constants.get(node[1], UNKNOWN)
-        if kind == "u":
-            inner = fold(node[2], constants)
-            if inner is UNKNOWN:
-                return UNKNOWN
-            return (not inner) if node[1] == "not" else (-inner if node[1] == "-" else inner)
-        if kind == "b":
-            a, b = fold(node[2], constants), fold(node[3], constants)
-            if UNKNOWN in (a, b) or (node[1] == "*" and (isinstance(a, str) or
-                                                         isinstance(b, str))):
-                return UNKNOWN
-            result = _PY_BIN[node[1]](a, b)
-            return UNKNOWN if over_limit(result) else result
-        if kind in ("and", "or"):
-            values = [fold(n, constants) for n in node[1]]
-            if kind == "and":
-                if any(v is not UNKNOWN and not v for v in values):
-                    return False
-                return UNKNOWN if UNKNOWN in values else True
-            if any(v is not UNKNOWN and v for v in values):
-                return True
-            return UNKNOWN if UNKNOWN in values else False
-        if kind == "cmp":
-            values = [fold(n, constants) for n in node[2]]
-            if UNKNOWN in values:
-                return UNKNOWN
-            return all(_PY_CMP[op](a, b) for op, a, b in zip(node[1], values, values[1:],
-                                                                strict=False))
-    except (ArithmeticError, TypeError, ValueError):
+        return _fold(node, constants)
+    except (ArithmeticError, TypeError, ValueError, RecursionError):
         return UNKNOWN
+
+
+def _fold(node: Node, constants: Mapping[str, Value]) -> Folded:
+    match node:
+        case Const(value=value):
+            return value
+        case Var(name=name):
+            return constants.get(name, UNKNOWN)
+        case Unary(op=op, operand=operand):
+            inner = _fold(operand, constants)
+            if isinstance(inner, _Unknown):
+                return UNKNOWN
+            if op == "not":
+                return not inner
+            if op == "-" and not isinstance(inner, str):
+                return -inner
+            return inner
+        case Binary(op=op, left=left, right=right):
+            a, b = _fold(left, constants), _fold(right, constants)
+            if isinstance(a, _Unknown) or isinstance(b, _Unknown) or (
+                    op == "*" and (isinstance(a, str) or isinstance(b, str))):
+                return UNKNOWN
+            folded: Value = _PY_BIN[op](a, b)
+            return UNKNOWN if over_limit(folded) else folded
+        case Logic(op=op, operands=operands):
+            values = [_fold(n, constants) for n in operands]
+            known = [bool(v) for v in values if not isinstance(v, _Unknown)]
+            decisive = op == "or"  # one true decides 'or', one false decides 'and'
+            if decisive in known:
+                return decisive
+            return UNKNOWN if len(known) < len(values) else not decisive
+        case Compare(ops=ops, operands=operands):
+            items = [_fold(n, constants) for n in operands]
+            if any(isinstance(v, _Unknown) for v in items):
+                return UNKNOWN
+            return all(_PY_CMP[op](a, b) for op, a, b in zip(ops, items, items[1:],
+                                                             strict=False))
     return UNKNOWN
-
-
-def children(node: tuple) -> tuple:
-    """The IR nodes directly inside ``node``."""
-    kind = node[0]
-    if kind == "u":
-        return (node[2],)
-    if kind == "b":
-        return (node[2], node[3])
-    if kind in ("and", "or"):
-        return tuple(node[1])
-    if kind in ("f", "cmp"):
-        return tuple(node[2])
-    return ()
-
-
-def walk(node: tuple) -> list[tuple]:
-    """``node`` and every node inside it, parents first."""
-    out, stack = [], [node]
-    while stack:
-        current = stack.pop()
-        out.append(current)
-        stack.extend(reversed(children(current)))
-    return out
-
-
-def variables_in(node: tuple) -> set[str]:
-    """Every variable name an IR tree reads."""
-    kind = node[0]
-    if kind == "v":
-        return {node[1]}
-    children: tuple = ()
-    if kind == "u":
-        children = (node[2],)
-    elif kind == "b":
-        children = (node[2], node[3])
-    elif kind in ("and", "or", "f"):
-        children = node[1] if kind != "f" else node[2]
-    elif kind == "cmp":
-        children = node[2]
-    out: set[str] = set()
-    for child in children:
-        out |= variables_in(child)
-    return out
-
-
-def calls_in(node: tuple) -> set[str]:
-    """Every function name an IR tree calls."""
-    kind = node[0]
-    out = {node[1]} if kind == "f" else set()
-    children: tuple = ()
-    if kind == "u":
-        children = (node[2],)
-    elif kind == "b":
-        children = (node[2], node[3])
-    elif kind in ("and", "or"):
-        children = node[1]
-    elif kind == "f" or kind == "cmp":
-        children = node[2]
-    for child in children:
-        out |= calls_in(child)
-    return out
-
-
-_PRECEDENCE = {"or": 1, "and": 2, "not": 3, "cmp": 4, "+": 5, "-": 5, "*": 6, "/": 6,
-               "//": 6, "%": 6, "neg": 7}
-
-
-def unparse(node: tuple, outer: int = 0) -> str:
-    """Story-syntax text of an IR tree, for messages (``ship.q / (a - 1)``)."""
-    kind = node[0]
-    if kind == "c":
-        value = node[1]
-        return ("true" if value else "false") if isinstance(value, bool) else repr(value)
-    if kind == "v":
-        return str(node[1])
-    if kind == "f":
-        return f"{node[1]}({', '.join(unparse(a) for a in node[2])})"
-    if kind == "u":
-        level = _PRECEDENCE["not" if node[1] == "not" else "neg"]
-        sep = " " if node[1] == "not" else ""
-        text = f"{node[1]}{sep}{unparse(node[2], level)}"
-    elif kind == "b":
-        level = _PRECEDENCE[node[1]]
-        text = f"{unparse(node[2], level)} {node[1]} {unparse(node[3], level + 1)}"
-    elif kind in ("and", "or"):
-        level = _PRECEDENCE[kind]
-        text = f" {kind} ".join(unparse(n, level + 1) for n in node[1])
-    else:
-        level = _PRECEDENCE["cmp"]
-        parts = [unparse(node[2][0], level + 1)]
-        for op, operand in zip(node[1], node[2][1:], strict=True):
-            parts.append(f"{op} {unparse(operand, level + 1)}")
-        text = " ".join(parts)
-    return f"({text})" if level < outer else text
 
 
 def suggest(name: str, known: Any) -> str:

@@ -97,7 +97,8 @@ def fit_values(story: Story, state: GameState, notes: list[str] | None = None) -
             if (low is not None and number < low) or (high is not None and number > high):
                 bound = low if low is not None and number < low else high
                 clamped.append(name)
-                value = type(value)(bound)  # type: ignore[arg-type]
+                assert bound is not None
+                value = int(bound) if isinstance(value, int) else float(bound)
         vars[name] = value
     dropped = sorted(set(state.vars) - set(story.vars))
     visits = {s: n for s, n in state.visits.items() if s in story.scenes and n > 0}

@@ -7,14 +7,19 @@ from dataclasses import dataclass, field
 
 from .diagnostics import SourceSpan
 from .expr import Assign, Bounds, Expr, Value
+from .ir import ValueType
 from .text import Template
+
+COMPILED_FORMAT = 2
+"""The shape of a compiled Story; caches of another shape are not used. 2: typed IR
+nodes, dice sites by place in the scene."""
 
 
 @dataclass(frozen=True, slots=True)
 class VarDecl:
     name: str
     initial: Value
-    type: str
+    type: ValueType
     bounds: Bounds | None
     span: SourceSpan
 
@@ -35,8 +40,8 @@ class Dialogue:
 @dataclass(frozen=True, slots=True)
 class ConditionalBlock:
     condition: Expr
-    then: tuple
-    otherwise: tuple
+    then: tuple[Block, ...]
+    otherwise: tuple[Block, ...]
     span: SourceSpan
 
 

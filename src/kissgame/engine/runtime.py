@@ -54,7 +54,7 @@ class Beat:
 
 
 def context(state: GameState) -> EvalContext:
-    return EvalContext(state.vars, state.visits, state.seed, state.turn)  # type: ignore[arg-type]
+    return EvalContext(state.vars, state.visits, state.seed, state.turn)
 
 
 def new_game(story: Story, seed: int | None = None) -> GameState:

@@ -7,18 +7,22 @@ to interpolate, or a ``Branch`` (conditions with their parts, plus the else part
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from .diagnostics import BRACE_PROBLEM, Diagnostic, SourceSpan
 from .expr import EvalContext, Expr, ParseFailure, parse_expression_ir, span_at
 
+Template = tuple["str | Expr | Branch", ...]
+"""A parsed text: literal strings, expressions to show, and conditional branches."""
+
 
 @dataclass(frozen=True, slots=True)
 class Branch:
-    arms: tuple[tuple[Expr, tuple], ...]
-    otherwise: tuple
+    arms: tuple[tuple[Expr, Template], ...]
+    otherwise: Template
 
 
-Template = tuple  # of str | Expr | Branch
+_Frame = tuple[list[Any], list[tuple[Expr, Template]], "Expr | None", int]
 _ELSE = object()  # marks, while parsing, that the parts that follow are an {else} arm
 
 
@@ -50,8 +54,8 @@ def parse_template(text: str, span: SourceSpan, diags: list[Diagnostic],
     if "{" not in text and "}" not in text:
         return (text,)
     # stack of frames: [parts, arms, current_condition]; the bottom frame has no arms
-    root: list = []
-    stack: list[tuple[list, list, Expr | None, int]] = []
+    root: list[Any] = []
+    stack: list[_Frame] = []
     parts = root
     literal: list[str] = []
     i = 0
@@ -146,8 +150,9 @@ def parse_template(text: str, span: SourceSpan, diags: list[Diagnostic],
     return tuple(parts)
 
 
-def _close_branch(frame: tuple, parts: list) -> list:
+def _close_branch(frame: _Frame, parts: list[Any]) -> list[Any]:
     outer, arms, cond, _start = frame
+    otherwise: Template
     if parts and parts[0] is _ELSE:
         otherwise = tuple(parts[1:])
     else:
@@ -159,18 +164,19 @@ def _close_branch(frame: tuple, parts: list) -> list:
 
 
 def render(template: Template, ctx: EvalContext) -> str:
-    if len(template) == 1 and type(template[0]) is str:
-        return template[0]
+    first = template[0] if len(template) == 1 else None
+    if isinstance(first, str):
+        return first
     out: list[str] = []
     _render_into(template, ctx, out)
     return "".join(out)
 
 
-def _render_into(parts: tuple, ctx: EvalContext, out: list[str]) -> None:
+def _render_into(parts: Template, ctx: EvalContext, out: list[str]) -> None:
     for part in parts:
-        if type(part) is str:
+        if isinstance(part, str):
             out.append(part)
-        elif type(part) is Branch:
+        elif isinstance(part, Branch):
             for cond, body in part.arms:
                 if cond.evaluate(ctx):
                     _render_into(body, ctx, out)
