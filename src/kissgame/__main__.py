@@ -336,12 +336,28 @@ def cmd_new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _play_plain(root: Path, args: argparse.Namespace) -> int:
+    if args.watch or args.debug or args.replay:
+        raise UsageError("--plain cannot be combined with --watch, --debug or --replay")
+    story = _load_or_report(root)
+    if story is None:
+        return EXIT_FAIL
+    from .plain import run_plain
+
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):  # a story's letters must not crash an ASCII pipe
+            stream.reconfigure(errors="replace")
+    return run_plain(story, sys.stdin, sys.stdout, color=args.color)
+
+
 def has_terminal() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
 def cmd_play(args: argparse.Namespace) -> int:
     root = _story_dir(getattr(args, "dir", None))
+    if getattr(args, "plain", False):
+        return _play_plain(root, args)
     if not has_terminal():
         raise UsageError("no terminal: standard input or output is not a terminal; "
                          "play line by line with 'kissgame play --plain'")
@@ -400,6 +416,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replay", metavar="FILE", help="play a recording back step by step")
     p.add_argument("--speed", type=float, default=1.0, metavar="SECONDS",
                    help="with --replay: seconds per step, 0.25 to 4 (default 1)")
+    p.add_argument("--plain", action="store_true", help="play line by line on standard "
+                   "input and output: for screen readers, pipes and scripts")
+    p.add_argument("--color", action="store_true", help="with --plain: bold titles and "
+                   "coloured speaker names (never when NO_COLOR is set)")
     p.set_defaults(func=cmd_play)
 
     p = command("serve", "play in a web browser (needs: pip install 'kissgame[web]')")
