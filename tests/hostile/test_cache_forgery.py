@@ -142,3 +142,23 @@ def test_a_forged_scene_is_taken_from_the_files(root, tmp_path, cached):
     gate = result.story.scenes["gate"]
     assert not marker.exists()
     assert gate.id == "gate" and "\x1b" not in result.story.scenes["courtyard"].title
+
+
+@pytest.mark.parametrize("story_dir", [
+    Path(__file__).parents[2] / "story", EXAMPLE, Path(__file__).parent / "stories" / "markup",
+    Path(__file__).parent / "stories" / "escapes"], ids=["builtin", "example", "markup",
+                                                         "escapes"])
+def test_genuine_entries_pass_the_checks(story_dir, tmp_path, monkeypatch):
+    """Every class a real story uses is allowed: a warm start really is one."""
+    def no_fallback(self, scene_id):
+        raise AssertionError(f"scene {scene_id} failed the checks")
+
+    monkeypatch.setattr(LazyScenes, "_from_files", no_fallback)
+    root = Path(shutil.copytree(story_dir, tmp_path / "story"))
+    cold = load_story_cached(root, tmp_path / "cache")
+    hit = read_cached(story_key(root), tmp_path / "cache")
+    assert hit is not None
+    story = hit[0]
+    assert story == cold.story
+    for scene_id in story.scenes:  # each scene decodes from the entry, not from the files
+        assert story.scenes[scene_id] == cold.story.scenes[scene_id]
