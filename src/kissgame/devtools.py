@@ -10,11 +10,11 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from .engine import Diagnostic, GameState, InvalidChoice, Story, StoryRuntimeError, current
+from .engine import Diagnostic, GameState, Story, StoryRuntimeError, current
 from .engine.expr import BOOL, NUMBER, STRING, Value, value_type
-from .engine.migrate import fit_values
+from .engine.migrate import Fit, fit_state, fit_values, replayed
 from .engine.model import VarDecl
-from .engine.runtime import ChoiceStatus, Diverged, choice_status, context, enter_scene, replay
+from .engine.runtime import ChoiceStatus, choice_status, context, enter_scene
 from .engine.text import render
 
 
@@ -201,16 +201,6 @@ class Carried:
     diagnostics: tuple[Diagnostic, ...] = ()
 
 
-_REPLAY_FAILS = (Diverged, InvalidChoice, KeyError, StoryRuntimeError)
-
-
-def _replayed(story: Story, state: GameState) -> GameState | None:
-    try:
-        return replay(story, state.seed, state.path)[-1]
-    except _REPLAY_FAILS:
-        return None
-
-
 def keep_place(story: Story, state: GameState) -> tuple[GameState, tuple[str, ...],
                                                          tuple[str, ...]]:
     """``state`` fitted to ``story``: variables it no longer declares dropped, new ones
@@ -233,22 +223,19 @@ def carry_over(old: Story, new: Story, state: GameState) -> Carried:
     if state.scene not in new.scenes:
         return Carried(None, GONE, f"scene '{state.scene}', where you are, is no longer in "
                                    "the story; still playing the last good version")
-    carried: Carried | None = None
-    if _replayed(old, state) == state:
-        again = _replayed(new, state)
-        if again is not None and again.scene == state.scene:
-            carried = Carried(again, REPLAYED, f"replayed {len(state.path)} choice(s) "
-                                               f"to '{state.scene}'")
-    if carried is None:
-        kept, dropped, added = keep_place(new, state)
+    fitted = fit_state(new, state, replay_path=replayed(old, state) == state)
+    if fitted.how is not Fit.KEPT:
+        carried = Carried(fitted.state, REPLAYED, f"replayed {len(state.path)} choice(s) "
+                                                  f"to '{state.scene}'")
+    else:
         notes = [f"kept your place in '{state.scene}'"]
-        if dropped:
-            notes.append("dropped " + ", ".join(dropped))
-        if added:
-            notes.append("new " + ", ".join(added))
-        carried = Carried(kept, KEPT, "; ".join(notes), dropped, added)
+        if fitted.dropped:
+            notes.append("dropped " + ", ".join(fitted.dropped))
+        if fitted.added:
+            notes.append("new " + ", ".join(fitted.added))
+        carried = Carried(fitted.state, KEPT, "; ".join(notes), fitted.dropped, fitted.added)
     try:
-        current(new, carried.state)  # type: ignore[arg-type]
+        current(new, fitted.state)
     except StoryRuntimeError as exc:
         return Carried(None, BROKEN, f"scene '{state.scene}' fails in the edited story",
                        diagnostics=tuple(exc.diagnostics))
