@@ -270,3 +270,14 @@ def test_progress_goes_to_stderr_only_in_a_terminal(make_story, capsys, monkeypa
     assert main(["explore", str(root), "--max-states", "2500", "--runs", "1"]) == 0
     err = capsys.readouterr().err
     assert "exploring: 1000 states searched" in err and "exploring: 2000 states" in err
+
+
+def test_explore_without_text_still_finds_endings_and_dead_ends(make_story):
+    from kissgame.explorer import explore
+    from kissgame.loader import load_story
+
+    story = load_story(make_story(TEXT_MANIFEST, TEXT)).story
+    report = explore(story, text=False)
+    assert report.endings == {"home": ["walk", "next"]} and report.proven
+    assert report.runtime_errors == {} and report.unshown_arms() == []
+    assert report.to_dict()["text_arms_total"] == 0

@@ -213,12 +213,14 @@ class ExploreReport:
 class _Tracker:
     """Looks at every state the searches reach: what it shows, what breaks in it."""
 
-    def __init__(self, story: Story, report: ExploreReport):
+    def __init__(self, story: Story, report: ExploreReport, render: bool = True):
         self.story = story
+        self.render = render
         self.report = report
         self.taken: set[tuple[str, str]] = set()
         self.dead_scenes: set[str] = set()
-        self.arms = report.arms = TextArms(story)
+        self.arms = TextArms(story)
+        report.arms = self.arms if render else None
         self.uncovered = {sid: set(ids) for sid, ids in self.arms.by_scene.items() if ids}
 
     def runtime_error(self, exc: StoryRuntimeError, scene: str,
@@ -236,6 +238,8 @@ class _Tracker:
         scene = self.story.scenes[state.scene]
         if scene.assume:
             self.check_assumptions(scene, state)
+        if not self.render:
+            return self._choices_only(state)
         try:
             beat = current(self.story, state)
         except StoryRuntimeError as exc:
@@ -267,6 +271,20 @@ class _Tracker:
             self.runtime_error(exc, state.scene, state.path)
             return []
 
+    def _choices_only(self, state: GameState) -> list[str]:
+        """The fast path, without rendering: endings, dead ends and choices."""
+        ending = self.story.scenes[state.scene].ending
+        if ending is not None:
+            if self.report.endings.get(ending, 1) is None:
+                self.report.endings[ending] = list(state.path)
+                self.report.ending_seeds[ending] = state.seed
+            return []
+        ids = self._choices_despite_text(state)
+        if not ids and state.scene not in self.dead_scenes:
+            self.dead_scenes.add(state.scene)
+            self.report.dead_ends.append((state.scene, list(state.path)))
+        return ids
+
     def step(self, state: GameState, choice_id: str) -> GameState | None:
         """Take a choice; a runtime error in its effects is a finding, not a crash."""
         self.taken.add((state.scene, choice_id))
@@ -292,8 +310,10 @@ class _Tracker:
 
 def explore(story: Story, max_states: int = DEFAULT_MAX_STATES, runs: int = DEFAULT_RUNS,
             seed: int = 0, guided: bool = True, progress: Progress | None = None,
-            playthroughs: int = 0) -> ExploreReport:
-    """Search the story's states; ``guided=False`` skips the beam searches.
+            playthroughs: int = 0, text: bool = True) -> ExploreReport:
+    """Search the story's states; ``guided=False`` skips the beam searches;
+    ``text=False`` skips rendering (no text coverage, no runtime errors in text), for
+    callers that only want the endings' shortest paths, faster.
 
     ``playthroughs`` random playthroughs are played for the reading report. Ctrl+C
     (KeyboardInterrupt) stops the search and returns what was found, marked
@@ -301,7 +321,7 @@ def explore(story: Story, max_states: int = DEFAULT_MAX_STATES, runs: int = DEFA
     """
     report = ExploreReport(scenes_total=len(story.scenes), seed=seed)
     report.endings = {eid: None for eid in story.endings}
-    tracker = _Tracker(story, report)
+    tracker = _Tracker(story, report, render=text)
     key = StateKey(story)
     try:
         if not _breadth_first(story, tracker, key, max_states, seed, progress):
