@@ -418,29 +418,59 @@ async def rename(client: LanguageClient, uri: str, position: types.Position,
     return result
 
 
-async def test_rename_a_scene_in_choices_visits_and_recordings(client, tmp_path, scaffolded):
-    from kissgame.loader import load_story_or_raise
-    from kissgame.recording import read_recording, run_recording
+def recorded(tmp_path: Path, story: Path) -> Path:
+    """A recording of the scaffold's 'friends' ending with its golden transcript."""
+    from kissgame.__main__ import main
 
     recording = tmp_path / "recordings" / "friends.yaml"
     recording.parent.mkdir()
     recording.write_text("recording: 1\nstory: lunch\nseed: 0\nexpect_ending: friends\n"
                          "choices:\n- with_q\n")
+    assert main(["replay", str(recording), "--story", str(story), "--update"]) == 0
+    assert "transcript:" in recording.read_text()
+    return recording
+
+
+def replays(recording: Path, story: Path) -> bool:
+    """`kissgame replay` passes: same choices, same ending, same golden transcript."""
+    from kissgame.__main__ import main
+
+    return main(["replay", str(recording), "--story", str(story)]) == 0
+
+
+async def test_rename_a_scene_in_choices_visits_and_recordings(client, tmp_path, scaffolded):
     scenes = scaffolded / "scenes" / "lunch.yaml"
     scenes.write_text(scenes.read_text().replace(
         "Apparently I am brave now.", "Apparently I am brave now.{if visits('with_q') > 1} "
         "Again.{end}"))
+    recording = recorded(tmp_path, scaffolded)
+    transcript = recording.parent / "friends.transcript.txt"
+    assert "[with_q]" in transcript.read_text()
     await start(client, tmp_path)
     uri = open_file(client, scenes)
     text = scenes.read_text()
     edit = await rename(client, uri, position_of(text, "to: with_q", 4), "q_table")
-    assert set(edit.changes) == {uri, recording.as_uri()}
+    assert set(edit.changes) == {uri, recording.as_uri(), transcript.as_uri()}
     assert len(edit.changes[uri]) == 3  # the id, the target, the visits() argument
     apply_edits(edit)
-    assert "with_q" not in scenes.read_text()
+    assert "with_q" not in scenes.read_text() + transcript.read_text()
     assert check_output(scaffolded) == set()
-    result = run_recording(load_story_or_raise(scaffolded), read_recording(recording))
-    assert result.ok, result.problem
+    assert replays(recording, scaffolded)
+
+
+async def test_rename_a_variable_in_a_recordings_transcript(client, tmp_path, scaffolded):
+    recording = recorded(tmp_path, scaffolded)
+    transcript = recording.parent / "friends.transcript.txt"
+    assert "  courage: 0 -> 1" in transcript.read_text()
+    await start(client, tmp_path)
+    manifest = scaffolded / "story.yaml"
+    uri = open_file(client, manifest)
+    edit = await rename(client, uri, position_of(manifest.read_text(), "\n  courage:", 3),
+                        "nerve")
+    apply_edits(edit)
+    assert "  nerve: 0 -> 1" in transcript.read_text()
+    assert check_output(scaffolded) == set()
+    assert replays(recording, scaffolded)
 
 
 async def test_rename_a_namespaced_variable_across_the_built_in_story(client, built_in):

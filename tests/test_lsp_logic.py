@@ -167,3 +167,26 @@ def test_playing_never_imports_the_language_server():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_renamed_variable_keeps_a_transcripts_changes_sorted():
+    from kissgame.lsp.folder import transcript_edits
+    from kissgame.lsp.index import VAR
+
+    text = "== [a] A\n> [b] Go\n  apple: 1 -> 2\n  melon: 0 -> 1\n  zebra: 3 -> 4\n"
+    edits = transcript_edits(text, VAR, "zebra", "kiwi", choice_ids=False)
+    lines = text.split("\n")
+    for line, col, end, new in edits:
+        lines[line] = lines[line][:col] + new + lines[line][end:]
+    assert lines[2:5] == ["  apple: 1 -> 2", "  kiwi: 3 -> 4", "  melon: 0 -> 1"]
+
+
+def test_a_renamed_scene_in_a_transcript():
+    from kissgame.lsp.folder import transcript_edits
+    from kissgame.lsp.index import SCENE
+
+    text = "== [a] A\n* [b] Go\nx [b] Go  (locked: no)\n> [b] Go\n== [b] B\n"
+    headers_only = transcript_edits(text, SCENE, "b", "c", choice_ids=False)
+    assert [(line, new) for line, _, _, new in headers_only] == [(4, "c")]
+    everything = transcript_edits(text, SCENE, "b", "c", choice_ids=True)
+    assert [line for line, _, _, _ in everything] == [1, 2, 3, 4]

@@ -8,6 +8,7 @@ and ``kissgame check`` cannot disagree. Everything here is plain Python over pat
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +31,7 @@ from .index import (
     FileIndex,
     Occurrence,
     index_text,
-    recording_choices,
+    read_recording,
 )
 
 MAX_RECORDING_SCAN = 5000  # yaml files looked at when a rename searches for recordings
@@ -68,7 +69,10 @@ class RenameError(ValueError):
     """A rename that would break the story; the message says why."""
 
 
-Edits = dict[Path, list[tuple[int, int, int, str]]]  # path -> (line, col, end col, new text)
+Edit = tuple[int, int, int, str]  # line, column, end column, new text
+Edits = dict[Path, list[Edit]]
+_TRANSCRIPT_ID = re.compile(r"^(== |\* |x |> )\[([^\]]*)\]")
+_TRANSCRIPT_CHANGE = re.compile(r"^  ([^:\s]+): .* -> ")
 
 
 class StoryFolder:
@@ -183,36 +187,36 @@ class StoryFolder:
         for path, found in self.references(occ.kind, old, texts):
             text = new if found.text == old else new.rpartition(".")[2]
             edits.setdefault(path, []).append((found.line, found.col, found.end, text))
-        if occ.kind == SCENE and story is not None:
-            for path, found in self._recording_choices(old, texts, search):
-                edits.setdefault(path, []).append((found.line, found.col, found.end, new))
+        if story is not None:
+            for path, items in self._recording_edits(occ.kind, old, new, texts, search):
+                edits.setdefault(path, []).extend(items)
         return edits
 
-    def _recording_choices(self, scene: str, texts: Mapping[Path, str],
-                           search: list[Path]) -> list[tuple[Path, Occurrence]]:
-        """Steps of recordings that name a choice whose id is ``scene`` only because
-        it goes there without an id of its own."""
-        indexes = [found for _, found in self._all(texts) if found is not None]
-        if not any(scene in f.default_choice_targets for f in indexes) or \
-                any(scene in f.explicit_choice_ids for f in indexes):
-            return []
+    def _recording_edits(self, kind: str, old: str, new: str, texts: Mapping[Path, str],
+                         search: list[Path]) -> Iterator[tuple[Path, list[Edit]]]:
+        """Edits to the story's recordings and their golden transcripts. A recording
+        names a choice by its id, which is its target's scene id when it has no
+        ``id:`` of its own; a transcript also names scenes and variables."""
         story = self.last_story
         assert story is not None
-        out = []
+        indexes = [found for _, found in self._all(texts) if found is not None]
+        choice_ids = kind == SCENE and any(old in f.default_choice_targets for f in indexes) \
+            and not any(old in f.explicit_choice_ids for f in indexes)
         for path in _yaml_files(search):
             if path in texts:
                 continue
-            try:
-                text = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
+            text = _read(path)
+            found = read_recording(text, story.id) if "recording:" in text else None
+            if found is None:
                 continue
-            if "recording:" not in text:
-                continue
-            for occ in recording_choices(text, story.id) or []:
-                if occ.name == scene:
-                    out.append((path, occ))
-        return out
+            steps, transcript = found
+            if choice_ids:
+                yield path, [(o.line, o.col, o.end, new) for o in steps if o.name == old]
+            if transcript is not None and (path.parent / transcript).is_file():
+                golden = path.parent / transcript
+                yield golden, transcript_edits(_read(golden), kind, old, new, choice_ids)
 
+    # -- hover and completion
     # -- hover and completion
 
     def hover(self, occ: Occurrence) -> str | None:
@@ -361,3 +365,40 @@ def _yaml_files(folders: list[Path]) -> Iterator[Path]:
                     if seen > MAX_RECORDING_SCAN:
                         return
                     yield Path(dirpath, name)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def transcript_edits(text: str, kind: str, old: str, new: str,
+                     choice_ids: bool) -> list[Edit]:
+    """Rename a scene (its ``== [id]`` headers, and its choice ids when ``choice_ids``)
+    or a variable (its ``  name: a -> b`` lines, kept sorted by name as replay writes
+    them) in a golden transcript."""
+    lines = text.split("\n")
+    edits: list[Edit] = []
+    if kind == SCENE:
+        for i, line in enumerate(lines):
+            match = _TRANSCRIPT_ID.match(line)
+            if match and match.group(2) == old and (match.group(1) == "== " or choice_ids):
+                edits.append((i, match.start(2), match.end(2), new))
+        return edits
+    i = 0
+    while i < len(lines):
+        j = i
+        while j < len(lines) and _TRANSCRIPT_CHANGE.match(lines[j]):
+            j += 1
+        if j == i:
+            i += 1
+            continue
+        renamed = [f"  {new}{line[2 + len(old):]}" if line.startswith(f"  {old}: ") else line
+                   for line in lines[i:j]]
+        renamed.sort(key=lambda line: line[2:line.index(": ")])
+        edits += [(k, 0, len(lines[k]), renamed[k - i]) for k in range(i, j)
+                  if renamed[k - i] != lines[k]]
+        i = j
+    return edits

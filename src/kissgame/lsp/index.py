@@ -92,8 +92,9 @@ def index_text(text: str, is_manifest: bool) -> FileIndex | None:
     return walker.index
 
 
-def recording_choices(text: str, story_id: str) -> list[Occurrence] | None:
-    """The choice ids in a recording of the story ``story_id`` (None: not one)."""
+def read_recording(text: str, story_id: str) -> tuple[list[Occurrence], str | None] | None:
+    """The choice ids in a recording of the story ``story_id``, and the name of its
+    golden transcript if it has one (None: not a recording of that story)."""
     try:
         node = yaml.compose(text, Loader=YamlLoader)
     except (yaml.YAMLError, RecursionError):
@@ -101,17 +102,16 @@ def recording_choices(text: str, story_id: str) -> list[Occurrence] | None:
     if not isinstance(node, yaml.MappingNode):
         return None
     top = dict(_pairs(node))
-    story = top.get("story")
+    story, transcript = top.get("story"), top.get("transcript")
     if "recording" not in top or not isinstance(story, yaml.ScalarNode) or \
             story.value != story_id:
         return None
-    choices = top.get("choices")
-    if not isinstance(choices, yaml.SequenceNode):
-        return []
     walker = _Walker(text)
-    for item in choices.value:
+    choices = top.get("choices")
+    for item in choices.value if isinstance(choices, yaml.SequenceNode) else []:
         walker.whole("choice", item)
-    return walker.index.occurrences
+    name = transcript.value if isinstance(transcript, yaml.ScalarNode) else None
+    return walker.index.occurrences, name
 
 
 def _pairs(node: yaml.MappingNode) -> list[tuple[str, yaml.Node]]:
