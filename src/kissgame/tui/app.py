@@ -135,10 +135,12 @@ class KissApp(App[int]):
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = False) -> None:
-        """Textual's notify, with markup off by default: messages quote story content
-        (titles, hints, save fields), which is data and must never become markup."""
+        """Textual's notify, with markup always off: messages quote story content
+        (titles, hints, save fields), which is data and must never become markup.
+        (Screens' and widgets' ``notify`` pass ``markup=True`` by default; it is
+        ignored here, the one place every notification passes.)"""
         super().notify(message, title=title, severity=severity, timeout=timeout,
-                       markup=markup)
+                       markup=False)
 
     def beat(self) -> Beat | None:
         """The current Beat, or None (no game, or the story cannot render it: then the
