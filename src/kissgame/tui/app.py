@@ -384,10 +384,11 @@ class KissApp(App[int]):
 
     def action_help_quit(self) -> None:
         """ctrl+c: tell the player how to quit (Textual's hint, for our quit action)."""
-        for key, active in self.active_bindings.items():
-            if active.binding.action in ("request_quit", "app.request_quit"):
-                self.notify(f"Press {key} to quit the app", title="Do you want to quit?")
-                return
+        keys = [(active.node is not self, key) for key, active in self.active_bindings.items()
+                if active.binding.action in ("request_quit", "app.request_quit")]
+        if keys:  # the app's own key first: it works on every screen
+            key = min(keys)[1]
+            self.notify(f"Press {key} to quit the app", title="Do you want to quit?")
 
     def action_debug_overlay(self) -> None:
         """F12 (with --watch or --debug): the debug overlay, or close it."""

@@ -28,10 +28,17 @@ MENU = [
 ]
 
 
-def one_line(text: str) -> Text:
+MENU_TEXT_WIDTH = 28  # the menu's width less its border and padding
+
+
+def one_line(text: str, width: int = MENU_TEXT_WIDTH) -> Text:
     """A menu prompt that never wraps: a long scene or ending name ends in an ellipsis
     instead of pushing the entries below it out of view."""
-    return Text(text, no_wrap=True, overflow="ellipsis")
+    line = Text(" ".join(text.split()))
+    if line.cell_len > width:
+        line.truncate(width - 1)
+        line.append("\u2026")
+    return line
 
 
 class TitleScreen(HostScreen):

@@ -89,8 +89,9 @@ def beat_parts(beat: Beat) -> list[Text]:
     return parts
 
 
-class ProsePanel(VerticalScroll, can_focus=True):
-    """Scrollable prose. ``show`` replaces the text; ``complete`` ends a reveal at once."""
+class ProsePanel(VerticalScroll, can_focus=False):
+    """Scrollable prose (scrolled by the play screen's keys, so focus can stay on the
+    choices). ``show`` replaces the text; ``complete`` ends a reveal at once."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
