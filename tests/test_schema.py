@@ -74,3 +74,18 @@ def test_schema_of_a_story_folder_has_its_ids_as_enums(capsys):
         assert list(validator.iter_errors(yaml.safe_load(path.read_text()))) == []
     typo = {"scenes": [{"id": "a", "choices": [{"label": "x", "to": "cafeteira"}]}]}
     assert list(validator.iter_errors(typo))
+
+
+def test_the_built_in_storys_own_schema_accepts_every_file_and_no_stray_speaker():
+    from kissgame.loader import load_story
+    from kissgame.resources import default_story_root
+
+    root = default_story_root()
+    story = load_story(root).story
+    validator = jsonschema.Draft202012Validator(story_schema(story))
+    for path in sorted(Path(root).rglob("*.yaml")):
+        errors = list(validator.iter_errors(yaml.safe_load(path.read_text())))
+        assert errors == [], (path.name, [e.message for e in errors[:3]])
+    speaker = next(iter(story.characters))
+    assert not list(validator.iter_errors({"scenes": [{"id": "x", "text": [{speaker: "hi"}]}]}))
+    assert list(validator.iter_errors({"scenes": [{"id": "x", "text": [{"nobody": "hi"}]}]}))
