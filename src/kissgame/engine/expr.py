@@ -463,7 +463,7 @@ class Assign:
         vars[self.name] = new
 
     def _failure(self, descriptor: Descriptor, **fields: object) -> StoryRuntimeError:
-        fields.setdefault("source", self.source)
+        fields.setdefault("source", f"{self.name} {self.op} {unparse(self.value.ir)}")
         return StoryRuntimeError(descriptor.at(self.span, **fields))
 
 
