@@ -123,8 +123,8 @@ class StoryServer(LanguageServer):
         self._published[folder.root] = set(by_file)
 
     def lines_of(self, folder: StoryFolder, path: Path) -> list[str]:
-        text = self.open_texts(folder).get(path) or folder.snapshot.texts.get(path, "")
-        return text.split("\n")
+        """The text the findings were made on (it may have changed since)."""
+        return folder.snapshot.texts.get(path, "").split("\n")
 
     # -- positions
 
