@@ -281,3 +281,12 @@ def test_explore_without_text_still_finds_endings_and_dead_ends(make_story):
     assert report.endings == {"home": ["walk", "next"]} and report.proven
     assert report.runtime_errors == {} and report.unshown_arms() == []
     assert report.to_dict()["text_arms_total"] == 0
+
+
+def test_the_builtin_story_explores_clean(capsys):
+    """No broken assumption, no runtime error, every ending: `kissgame explore` exits 0.
+    (Never-shown text is a warning, listed for the writers.)"""
+    assert main(["explore", "--json", "--runs", "20"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["assumption_failures"] == [] and data["runtime_errors"] == []
+    assert data["text_arms_shown"] / data["text_arms_total"] > 0.8
