@@ -97,14 +97,21 @@ def server(tmp_path):
         proc.wait(timeout=30)
 
 
-@pytest.mark.slow
-def test_title_new_game_one_choice_and_export_in_a_real_browser(server, tmp_path):
+@pytest.fixture
+def chromium():
+    """Playwright and a Chromium to drive (never downloaded: the system's own)."""
     playwright = pytest.importorskip("playwright.sync_api", reason="Playwright is not "
                                      "installed (pip install playwright)")
-    chromium = _browser()
-    if chromium is None:
+    path = _browser()
+    if path is None:
         pytest.skip("no Chromium on this machine (Debian: apt-get install chromium; or set "
                     "KISSGAME_CHROMIUM to a Chromium or Chrome binary)")
+    return playwright, path
+
+
+@pytest.mark.slow
+def test_title_new_game_one_choice_and_export_in_a_real_browser(chromium, server, tmp_path):
+    playwright, chromium = chromium
     url, sessions = server
     story = load_story(EXAMPLE).story
     first = next(c for c in current(story, new_game(story, 0)).choices if c.enabled)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ipaddress
+import logging
 import os
 import re
 import secrets
@@ -116,6 +117,11 @@ class KissServer(Server):
             if service is not None:
                 await service.stop()
         return websocket
+
+    def initialize_logging(self) -> None:
+        super().initialize_logging()
+        # One line per request (every font and script) buries the warnings that matter.
+        logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
 
     async def on_startup(self, app: web.Application) -> None:
         """textual-serve prints a banner here, before it knows the port is free."""
