@@ -493,7 +493,12 @@ def _version() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    stderr = sys.stderr
+    sys.stderr = PrintableStream(stderr)  # a usage error echoes the arguments given
+    try:
+        args = parser.parse_args(argv)
+    finally:
+        sys.stderr = stderr
     if args.print_completion:
         sys.stdout.write(completion_script(args.print_completion, parser))
         return EXIT_OK

@@ -95,6 +95,14 @@ def test_a_file_name_with_escapes_is_printed_inertly(story, capsys):
     assert "x\u241b]2;pwned\u2407.yaml" in out
 
 
+def test_a_usage_error_echoes_arguments_inertly(capsys):
+    with pytest.raises(SystemExit):
+        main(["check", "--x\x1b]2;pwned\x07"])
+    err = capsys.readouterr().err
+    assert_inert(err)
+    assert "\u241b]2;pwned" in err
+
+
 def test_printable_stream_keeps_newlines_and_tabs():
     class Sink:
         def __init__(self):
