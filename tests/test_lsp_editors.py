@@ -53,7 +53,7 @@ def neovim_block() -> str:
 
 @pytest.mark.slow
 @pytest.mark.skipif(NVIM is None, reason="Neovim is not installed")
-def test_the_documented_neovim_setup_shows_errors_and_jumps(tmp_path: Path):
+def test_the_documented_neovim_setup_checks_jumps_completes_and_renames(tmp_path: Path):
     story = tmp_path / "lunch"
     scaffold(story)
     scenes = story / "scenes" / "lunch.yaml"
