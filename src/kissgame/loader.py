@@ -130,7 +130,11 @@ class _Reader:
             if sum(c.isdigit() for c in value) > MAX_DIGITS:
                 raise _at(event, OVER_LIMIT, f"a number may have at most {MAX_DIGITS} digits")
         node = yaml.ScalarNode(tag, value, style=event.style)
-        result = _constructor.construct_object(node, deep=False)
+        try:
+            result = _constructor.construct_object(node, deep=False)
+        except (ValueError, KeyError, IndexError, TypeError, yaml.YAMLError):
+            kind = tag.rsplit(":", 1)[-1]
+            raise _at(event, WRONG_SHAPE, f"'{value[:40]}' is not a valid {kind}") from None
         if isinstance(result, float) and not math.isfinite(result):
             raise _at(event, BAD_NUMBER, f"'{value}' is not a finite number; use a plain number "
                       "such as 0 or 100")

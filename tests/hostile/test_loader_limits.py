@@ -208,3 +208,9 @@ def test_a_file_name_with_control_characters_is_refused(make_story):
     [finding] = [d for d in result.diagnostics if d.code == "KG001"]
     assert finding.span.file.endswith("x\u241b]2;pwned\u2407.yaml")
     assert "\x1b" not in finding.format()
+
+
+@pytest.mark.parametrize("text", ["a: !!int abc", "a: !!float abc", "a: !!bool maybe",
+                                  "a: !!int 0b2", 'a: !!int ""'])
+def test_explicit_tags_with_bad_values_are_located_errors(tmp_path, text):
+    assert read(tmp_path, text + "\n") == (None, [("KG002", 1, 4)])
