@@ -154,3 +154,13 @@ def test_a_transcript_cannot_overwrite_its_recording(tmp_path, capsys):
     assert main(["replay", str(path), "--story", str(EXAMPLE), "--update"]) == 1
     assert path.read_text() == text
     assert "names the recording itself" in capsys.readouterr().err
+
+
+def test_explore_writes_recordings_with_their_transcripts(tmp_path, capsys):
+    assert main(["explore", str(EXAMPLE), "--write-recordings", str(tmp_path)]) == 0
+    for name in ("friends", "stairwell"):
+        assert read_recording(tmp_path / f"{name}.yaml").transcript == f"{name}.transcript.txt"
+        assert (tmp_path / f"{name}.transcript.txt").read_text().startswith("== [gate]")
+        capsys.readouterr()
+        assert main(["replay", str(tmp_path / f"{name}.yaml"), "--story", str(EXAMPLE)]) == 0
+        assert "transcript matches" in capsys.readouterr().err

@@ -126,7 +126,7 @@ def _progress_printer():
 
 def cmd_explore(args: argparse.Namespace) -> int:
     from .explorer import explore, story_stats
-    from .recording import Recording, write_recording
+    from .recording import Recording, run_recording, transcript_text, write_recording
 
     root = _story_dir(args.dir)
     story = _load_or_report(root, args.json)
@@ -144,8 +144,12 @@ def cmd_explore(args: argparse.Namespace) -> int:
         for eid, path in report.endings.items():
             if path is not None:
                 seed = report.ending_seeds.get(eid, args.seed)
-                write_recording(out / f"{eid}.yaml", Recording(
-                    story.id, seed, path, eid, f"shortest path to {eid}"))
+                recording = Recording(story.id, seed, path, eid, f"shortest path to {eid}",
+                                      transcript=f"{eid}.transcript.txt")
+                write_recording(out / f"{eid}.yaml", recording)
+                golden = run_recording(story, recording).golden
+                (out / f"{eid}.transcript.txt").write_text(transcript_text(golden),
+                                                           encoding="utf-8")
     code = EXIT_INTERRUPTED if report.interrupted else EXIT_OK if report.ok else EXIT_FAIL
     if args.json:
         data = report.to_dict()
