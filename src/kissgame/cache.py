@@ -41,6 +41,7 @@ import math
 import operator
 import os
 import pickle
+import stat
 from collections.abc import Callable, Iterator, Mapping
 from enum import Enum
 from pathlib import Path
@@ -231,7 +232,8 @@ def _entry(key: str, folder: Path | None) -> Path:
 def read_cached(key: str, folder: Path | None = None) -> tuple | None:
     path = _entry(key, folder)
     try:
-        if path.stat().st_size > MAX_ENTRY_BYTES:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY_BYTES:
             return None
         blob = path.read_bytes()
     except OSError:

@@ -23,6 +23,7 @@ import dataclasses
 import gc
 import hashlib
 import math
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -253,7 +254,10 @@ def read_yaml(path: Path, display: str) -> tuple[Any, list[Diagnostic]]:
         return None, [code.at(SourceSpan(display, line, col), message)]
 
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        size = info.st_size
+        if not stat.S_ISREG(info.st_mode):  # a FIFO or a device would block or never end
+            return problem(YAML_SYNTAX, "not a regular file")
         if size > MAX_FILE_BYTES:
             return problem(FILE_TOO_LARGE, f"file is {size // (1024 * 1024)} MB; story files "
                            f"may be at most {MAX_FILE_BYTES // (1024 * 1024)} MB")

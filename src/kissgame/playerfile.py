@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import math
+import stat
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -96,10 +97,15 @@ def parse_json(raw: bytes) -> Any:
 
 def read_json(path: Path, max_bytes: int) -> Any:
     """Read one player file as bounded JSON. Raises PlayerFileError, or OSError."""
-    with path.open("rb") as handle:
-        raw = handle.read(max_bytes + 1)
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):  # a FIFO or a device would block or never end
+        raise PlayerFileError("it is not a regular file")
+    too_large = PlayerFileError(f"the file is larger than {max_bytes} bytes, far too large")
+    if info.st_size > max_bytes:
+        raise too_large
+    raw = path.read_bytes()
     if len(raw) > max_bytes:
-        raise PlayerFileError(f"the file is larger than {max_bytes} bytes, far too large")
+        raise too_large
     return parse_json(raw)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,7 +56,10 @@ class Recording:
 def read_recording(path: str | Path) -> Recording:
     path = Path(path)
     try:
-        if path.stat().st_size > MAX_RECORDING_BYTES:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise RecordingError(f"{path}: not a regular file")
+        if info.st_size > MAX_RECORDING_BYTES:
             raise RecordingError(f"{path}: larger than {MAX_RECORDING_BYTES} bytes; not a "
                                  "recording")
         text = path.read_text(encoding="utf-8")

@@ -162,3 +162,13 @@ def test_genuine_entries_pass_the_checks(story_dir, tmp_path, monkeypatch):
     assert story == cold.story
     for scene_id in story.scenes:  # each scene decodes from the entry, not from the files
         assert story.scenes[scene_id] == cold.story.scenes[scene_id]
+
+
+def test_a_fifo_entry_does_not_block(root, cached):
+    import os
+
+    _, cache = cached
+    entry = _entry(story_key(root), cache)
+    entry.unlink()
+    os.mkfifo(entry)
+    assert read_cached(story_key(root), cache) is None

@@ -251,3 +251,19 @@ def test_clean_stale_counts_and_survives_a_missing_folder(tmp_path):
     (tmp_path / ".a.json.x.tmp").write_text("")
     assert clean_stale(tmp_path, now=time.time() + STALE_SECONDS + 1) == 1
     assert (tmp_path / "a.json").read_text() == "{}"
+
+
+def test_a_fifo_in_place_of_a_player_file_does_not_block(story, tmp_path):
+    store = SaveStore(story.id, tmp_path / "saves")
+    store.folder.mkdir(parents=True)
+    os.mkfifo(store.path("1"))  # opening it to read would wait for a writer forever
+    info = store.read("1")
+    assert info.damaged and "regular file" in (info.problem or "")
+    settings = tmp_path / "settings.json"
+    os.mkfifo(settings)
+    assert load_settings(settings) == Settings()
+    path = memory_path(story.id, tmp_path)
+    path.parent.mkdir(parents=True)
+    os.mkfifo(path)
+    _, problem = load_memory(story, tmp_path)
+    assert problem and "regular file" in problem

@@ -72,3 +72,12 @@ def test_a_plain_recording_still_reads(tmp_path):
                     "choices: [courtyard, hallway]\nexpect_ending: friends\n")
     recording = read_recording(path)
     assert recording.choices == ["courtyard", "hallway"] and recording.seed == 2
+
+
+def test_a_fifo_recording_does_not_block(tmp_path):
+    import os
+
+    path = tmp_path / "r.yaml"
+    os.mkfifo(path)
+    with pytest.raises(RecordingError, match="regular file"):
+        read_recording(path)
