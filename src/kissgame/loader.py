@@ -50,7 +50,7 @@ from .engine.diagnostics import (
     has_errors,
 )
 from .engine.model import Story
-from .printable import has_controls, printable
+from .printable import CONTROL, has_controls, printable
 
 try:
     from yaml import CSafeLoader as YamlLoader
@@ -92,9 +92,9 @@ def _at(event: yaml.Event, code: Descriptor, message: str) -> _YamlProblem:
     return _YamlProblem(code, message, line - 1, col - 1)
 
 
-def _quoted(event: yaml.Event) -> int:
+def _quoted(event: yaml.ScalarEvent) -> int:
     """How many characters precede a scalar's text at its start mark (a quote is one)."""
-    return 1 if getattr(event, "style", None) in ("'", '"') else 0
+    return 1 if event.style in ("'", '"') else 0
 
 
 class _Reader:
@@ -107,7 +107,7 @@ class _Reader:
 
     def text(self, event: yaml.ScalarEvent) -> str:
         value = event.value
-        if has_controls(value):
+        if _find_control(value) is not None:
             line, col = _place(event)
             self.warnings.append(CONTROL_CHARACTER.at(
                 SourceSpan(self.display, line, col), "control characters (such as ESC) in "
@@ -141,68 +141,87 @@ class _Reader:
                       "such as 0 or 100")
         return result
 
-    def read(self, events: Any) -> Any:
-        """The document's data, or None for an empty file."""
+    def read(self, parser: Any) -> Any:
+        """The document's data, or None for an empty file. ``parser`` is a YAML loader
+        whose events are taken one at a time (type tests are ordered by frequency)."""
         stack: list[Any] = []  # containers being filled, innermost last
-        keys: list[Any] = []  # for each open container: the pending mapping key, or a marker
+        keys: list[Any] = []  # for each open container: the pending mapping key, or _NO_KEY
         root: Any = None
         documents = 0
-        for event in events:
-            if isinstance(event, yaml.DocumentStartEvent):
-                documents += 1
-                if documents > 1:
-                    raise _at(event, YAML_SYNTAX, "a story file holds one YAML document; "
-                              "remove the '---' line")
-                continue
-            if not isinstance(event, yaml.NodeEvent | yaml.CollectionEndEvent):
-                continue
-            if isinstance(event, yaml.CollectionEndEvent):
+        while True:
+            event = parser.get_event()
+            kind = type(event)
+            if kind is _SCALAR_EVENT:
+                self.count(event)
+                if len(event.value) > MAX_SCALAR_CHARS:
+                    raise _at(event, OVER_LIMIT, f"a value longer than {MAX_SCALAR_CHARS} "
+                              "characters; split the text")
+                if not stack:
+                    root = self.scalar(event)
+                    continue
+                parent = stack[-1]
+                if type(parent) is LocList:
+                    parent.append(self.scalar(event))
+                    parent.spans.append((*_place(event), _quoted(event)))
+                elif keys[-1] is _NO_KEY:
+                    keys[-1] = self.new_key(parent, self.key(event), event)
+                else:
+                    parent[keys[-1]] = self.scalar(event)
+                    parent.spans[keys[-1]] = (*_place(event), _quoted(event))
+                    keys[-1] = _NO_KEY
+            elif kind is _MAP_START or kind is _SEQ_START:
+                self.count(event)
+                if len(stack) >= MAX_DEPTH:
+                    raise _at(event, UNSAFE_YAML, f"nested more than {MAX_DEPTH} levels deep")
+                is_list = kind is _SEQ_START
+                tag = event.tag
+                if tag not in (None, "!", _SEQ if is_list else _MAP):
+                    raise _at(event, UNSAFE_YAML, f"YAML tag '{tag}' is not allowed in a story")
+                container: LocDict | LocList
+                if is_list:
+                    container = LocList()
+                    container.spans = []
+                else:
+                    container = LocDict()
+                    container.spans = {}
+                container.line, container.col = _place(event)
+                if stack:
+                    parent = stack[-1]
+                    if type(parent) is LocList:
+                        parent.append(container)
+                        parent.spans.append((*_place(event), 0))
+                    elif keys[-1] is _NO_KEY:
+                        raise _at(event, WRONG_SHAPE, "mapping keys must be plain words")
+                    else:
+                        parent[keys[-1]] = container
+                        parent.spans[keys[-1]] = (*_place(event), 0)
+                        keys[-1] = _NO_KEY
+                stack.append(container)
+                keys.append(_NO_KEY)
+            elif kind is _MAP_END or kind is _SEQ_END:
                 done = stack.pop()
                 keys.pop()
                 if not stack:
                     root = done
-                else:
-                    self.place(stack, keys, done, None)
-                continue
-            self.nodes += 1
-            if self.nodes > MAX_NODES:
-                raise _at(event, FILE_TOO_LARGE, f"file holds more than {MAX_NODES} values; split "
-                          "it into several scene files")
-            if isinstance(event, yaml.AliasEvent) or event.anchor is not None:
-                raise _at(event, UNSAFE_YAML, "anchors and aliases (&, *) are not supported in "
-                          "stories")
-            if isinstance(event, yaml.ScalarEvent):
-                if len(event.value) > MAX_SCALAR_CHARS:
-                    raise _at(event, OVER_LIMIT, f"a value longer than {MAX_SCALAR_CHARS} "
-                              "characters; split the text")
-                if stack and isinstance(stack[-1], dict) and keys[-1] is _NO_KEY:
-                    value: Any = self.key(event)
-                else:
-                    value = self.scalar(event)
-                if not stack:
-                    root = value
-                else:
-                    self.place(stack, keys, value, event)
-                continue
-            if len(stack) >= MAX_DEPTH:
-                raise _at(event, UNSAFE_YAML, f"nested more than {MAX_DEPTH} levels deep")
-            container: LocDict | LocList
-            is_list = isinstance(event, yaml.SequenceStartEvent)
-            tag = getattr(event, "tag", None)
-            if tag not in (None, "!", _SEQ if is_list else _MAP):
-                raise _at(event, UNSAFE_YAML, f"YAML tag '{tag}' is not allowed in a story")
-            if is_list:
-                container = LocList()
-                container.spans = []
-            else:
-                container = LocDict()
-                container.spans = {}
-            container.line, container.col = _place(event)
-            if stack:
-                self.place(stack, keys, container, event)
-            stack.append(container)
-            keys.append(_NO_KEY)
-        return root
+            elif kind is _ALIAS:
+                self.count(event)
+            elif kind is _DOCUMENT_START:
+                documents += 1
+                if documents > 1:
+                    raise _at(event, YAML_SYNTAX, "a story file holds one YAML document; "
+                              "remove the '---' line")
+            elif kind is _STREAM_END:
+                return root
+
+    def count(self, event: Any) -> None:
+        """One more value: within the limit, and never an anchor or an alias."""
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _at(event, FILE_TOO_LARGE, f"file holds more than {MAX_NODES} values; split "
+                      "it into several scene files")
+        if event.anchor is not None:  # an alias event names its anchor here too
+            raise _at(event, UNSAFE_YAML, "anchors and aliases (&, *) are not supported in "
+                      "stories")
 
     def key(self, event: yaml.ScalarEvent) -> Any:
         # Keys are always words: YAML 1.1 would read `on:` or `no:` as booleans.
@@ -210,32 +229,21 @@ class _Reader:
             return self.text(event)
         return self.scalar(event)
 
-    def place(self, stack: list[Any], keys: list[Any], value: Any,
-              event: yaml.Event | None) -> None:
-        """Put a finished value (or a just-opened container) into the innermost container."""
-        parent = stack[-1]
-        if isinstance(parent, LocList):
-            if event is not None:
-                parent.append(value)
-                parent.spans.append((*_place(event), _quoted(event)))
-            return
-        pending = keys[-1]
-        if pending is _NO_KEY:
-            if event is None:
-                return  # a container used as a key has closed: already rejected when opened
-            if not isinstance(value, str):
-                raise _at(event, WRONG_SHAPE, "mapping keys must be plain words")
-            if value in parent:
-                raise _at(event, DUPLICATE_KEY, f"key '{value}' appears twice in this mapping")
-            keys[-1] = value
-            return
-        if event is not None:
-            parent[pending] = value
-            parent.spans[pending] = (*_place(event), _quoted(event))
-            keys[-1] = _NO_KEY
+    @staticmethod
+    def new_key(parent: dict, key: Any, event: yaml.Event) -> str:
+        if not isinstance(key, str):
+            raise _at(event, WRONG_SHAPE, "mapping keys must be plain words")
+        if key in parent:
+            raise _at(event, DUPLICATE_KEY, f"key '{key}' appears twice in this mapping")
+        return key
 
 
+_SCALAR_EVENT, _ALIAS = yaml.ScalarEvent, yaml.AliasEvent
+_MAP_START, _MAP_END = yaml.MappingStartEvent, yaml.MappingEndEvent
+_SEQ_START, _SEQ_END = yaml.SequenceStartEvent, yaml.SequenceEndEvent
+_DOCUMENT_START, _STREAM_END = yaml.DocumentStartEvent, yaml.StreamEndEvent
 _NO_KEY = object()
+_find_control = CONTROL.search
 
 
 def _reader_error_place(text: str, position: int) -> tuple[int, int]:
@@ -285,7 +293,11 @@ def parse_yaml(text: str, display: str) -> tuple[Any, list[Diagnostic]]:
                        "split it into several scene files")
     reader = _Reader(display)
     try:
-        data = reader.read(yaml.parse(text, Loader=YamlLoader))
+        parser = YamlLoader(text)
+        try:
+            data = reader.read(parser)
+        finally:
+            parser.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = " ".join(x for x in (exc.context, exc.problem) if x) or "invalid YAML"
