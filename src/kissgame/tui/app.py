@@ -41,6 +41,7 @@ from .screens.settings import SettingsScreen
 from .screens.slots import SlotScreen
 from .screens.story_error import StoryErrorScreen
 from .screens.title import TitleScreen
+from .widgets.palette import SafeCommandPalette
 
 __all__ = ["KissApp", "StoryLoadError", "format_play_time", "load_story_or_raise",
            "make_app", "run_app"]
@@ -353,6 +354,10 @@ class KissApp(App[int]):
                 yield command
         yield SystemCommand("Quit", "Quit kissgame (asks when there are unsaved choices)",
                             self.action_request_quit)
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not SafeCommandPalette.is_open(self):
+            self.push_screen(SafeCommandPalette(id="--command-palette"))
 
     def _from_palette(self, callback: Callable[[], None]) -> None:
         self.call_later(callback)

@@ -68,7 +68,8 @@ class BranchMapScreen(HostScreen):
     BranchMapScreen { layout: vertical; }
     BranchMapScreen #map-summary { height: 1; padding: 0 1; background: $panel; }
     BranchMapScreen #map-tree { height: 1fr; }
-    BranchMapScreen #map-detail { height: 2; padding: 0 1; color: $text-muted; }
+    BranchMapScreen #map-detail { height: auto; max-height: 6; padding: 0 1;
+                                  color: $text-muted; }
     """
 
     BINDINGS = [
@@ -281,7 +282,10 @@ class BranchMapScreen(HostScreen):
                 action = "Enter: jump to this decision and take the open branch"
             else:
                 action = "Enter: jump here with the state you had, and play on"
-            detail.update(f"{line}\n{action}")
+            full = node.label.plain.strip() if node is not None else ""
+            # The tree cuts a long line at the window's edge: here it wraps, in full.
+            detail.update(f"{full}\n{line}\n{action}" if data.kind == "choice"
+                          else f"{line}\n{action}")
         elif data.kind == "ending":
             ending = story.endings[data.ending_id]
             if memory.found(data.ending_id):

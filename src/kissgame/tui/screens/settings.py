@@ -29,7 +29,7 @@ def _prompt(label: str, current: bool) -> Text:
 
 
 def width_label(columns: int) -> str:
-    return f"{columns} columns" if columns else "Whole window"
+    return f"{columns} cols" if columns else "Full width"
 
 
 class SettingsScreen(Dialog[None]):
@@ -40,7 +40,7 @@ class SettingsScreen(Dialog[None]):
         with Vertical(id="dialog", classes="settings"):
             yield Plain("Settings", id="dialog-title")
             with Horizontal(id="settings-columns"):
-                with Vertical():
+                with Vertical(id="theme-column"):
                     yield Plain("Theme")
                     yield MenuList(id="theme")
                 with Vertical():
