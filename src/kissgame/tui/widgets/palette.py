@@ -7,12 +7,13 @@ results raised KeyError (found by the monkey test), as in ``MenuList``.
 
 from __future__ import annotations
 
+import contextlib
+
 from textual.command import CommandPalette
 
 
 class SafeCommandPalette(CommandPalette):
     def _action_command_list(self, action: str) -> None:
-        try:
+        # Not laid out yet: the key does nothing, as on an empty list.
+        with contextlib.suppress(KeyError):
             super()._action_command_list(action)
-        except KeyError:
-            pass  # the list is not laid out yet: the key does nothing, as on an empty list
