@@ -63,6 +63,8 @@ MAX_DEPTH = 64
 MAX_NODES = 200_000
 """Values per file: about 30 times what the whole built-in story holds in one file."""
 MAX_SCALAR_CHARS = 100_000
+MAX_STORY_NODES = 2_000_000
+"""Values in all the files of one story: about 300 times the built-in story."""
 MAX_DIGITS = 30
 
 _STR = "tag:yaml.org,2002:str"
@@ -100,9 +102,11 @@ def _quoted(event: yaml.ScalarEvent) -> int:
 class _Reader:
     """Builds located plain data from a stream of YAML events, within the limits."""
 
-    def __init__(self, display: str):
+    def __init__(self, display: str, budget: NodeBudget | None = None):
         self.display = display
         self.nodes = 0
+        self.budget = budget
+        self.limit = MAX_NODES if budget is None else min(MAX_NODES, budget.left)
         self.warnings: list[Diagnostic] = []
 
     def text(self, event: yaml.ScalarEvent) -> str:
@@ -216,7 +220,10 @@ class _Reader:
     def count(self, event: Any) -> None:
         """One more value: within the limit, and never an anchor or an alias."""
         self.nodes += 1
-        if self.nodes > MAX_NODES:
+        if self.nodes > self.limit:
+            if self.limit < MAX_NODES:
+                raise _at(event, FILE_TOO_LARGE, f"the story's files hold more than "
+                          f"{MAX_STORY_NODES} values in all")
             raise _at(event, FILE_TOO_LARGE, f"file holds more than {MAX_NODES} values; split "
                       "it into several scene files")
         if event.anchor is not None:  # an alias event names its anchor here too
@@ -254,7 +261,15 @@ def _reader_error_place(text: str, position: int) -> tuple[int, int]:
     return before.count("\n") + 1, len(before) - before.rfind("\n")
 
 
-def read_yaml(path: Path, display: str) -> tuple[Any, list[Diagnostic]]:
+@dataclass
+class NodeBudget:
+    """The values the rest of a story's files may still hold (see MAX_STORY_NODES)."""
+
+    left: int
+
+
+def read_yaml(path: Path, display: str,
+              budget: NodeBudget | None = None) -> tuple[Any, list[Diagnostic]]:
     """Parse one file into located plain data, or return None with a located error."""
 
     def problem(code: Descriptor, message: str, line: int = 1,
@@ -278,10 +293,11 @@ def read_yaml(path: Path, display: str) -> tuple[Any, list[Diagnostic]]:
         line = raw[: exc.start].count(b"\n") + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         return problem(YAML_SYNTAX, "file is not UTF-8 text (binary data?)", line, col)
-    return parse_yaml(text, display)
+    return parse_yaml(text, display, budget)
 
 
-def parse_yaml(text: str, display: str) -> tuple[Any, list[Diagnostic]]:
+def parse_yaml(text: str, display: str,
+               budget: NodeBudget | None = None) -> tuple[Any, list[Diagnostic]]:
     """Parse a file's text (read from disk, or an editor's unsaved buffer)."""
 
     def problem(code: Descriptor, message: str, line: int = 1,
@@ -291,13 +307,15 @@ def parse_yaml(text: str, display: str) -> tuple[Any, list[Diagnostic]]:
     if len(text) > MAX_FILE_BYTES:
         return problem(FILE_TOO_LARGE, f"file is over {MAX_FILE_BYTES // (1024 * 1024)} MB; "
                        "split it into several scene files")
-    reader = _Reader(display)
+    reader = _Reader(display, budget)
     try:
         parser = YamlLoader(text)
         try:
             data = reader.read(parser)
         finally:
             parser.dispose()
+            if budget is not None:
+                budget.left -= reader.nodes
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = " ".join(x for x in (exc.context, exc.problem) if x) or "invalid YAML"
@@ -384,7 +402,8 @@ def _load_story(root: Path, texts: Mapping[Path, str]) -> LoadResult:
         return LoadResult(None, [NO_MANIFEST.at(
             span, f"no {MANIFEST} here: a story folder needs a manifest")])
     diagnostics: list[Diagnostic] = []
-    manifest, found = _read(manifest_path, texts)
+    budget = NodeBudget(MAX_STORY_NODES)
+    manifest, found = _read(manifest_path, texts, budget)
     diagnostics += found
     files: list[tuple[str, Any]] = []
     paths = story_files(root)
@@ -395,7 +414,7 @@ def _load_story(root: Path, texts: Mapping[Path, str]) -> LoadResult:
                                               "a story file's name may not hold control "
                                               "characters; rename it"))
             continue
-        data, found = _read(path, texts)
+        data, found = _read(path, texts, budget)
         diagnostics += found
         if data is not None:
             files.append((_display(path), data))
@@ -409,9 +428,12 @@ def _load_story(root: Path, texts: Mapping[Path, str]) -> LoadResult:
     return LoadResult(story, diagnostics)
 
 
-def _read(path: Path, texts: Mapping[Path, str]) -> tuple[Any, list[Diagnostic]]:
+def _read(path: Path, texts: Mapping[Path, str],
+          budget: NodeBudget) -> tuple[Any, list[Diagnostic]]:
     text = texts.get(path)
-    return read_yaml(path, _display(path)) if text is None else parse_yaml(text, _display(path))
+    if text is None:
+        return read_yaml(path, _display(path), budget)
+    return parse_yaml(text, _display(path), budget)
 
 
 def load_story_or_raise(root: str | Path) -> Story:

@@ -214,3 +214,15 @@ def test_a_file_name_with_control_characters_is_refused(make_story):
                                   "a: !!int 0b2", 'a: !!int ""'])
 def test_explicit_tags_with_bad_values_are_located_errors(tmp_path, text):
     assert read(tmp_path, text + "\n") == (None, [("KG002", 1, 4)])
+
+
+def test_the_story_as_a_whole_is_bounded_too(make_story, monkeypatch):
+    import kissgame.loader as loader
+
+    monkeypatch.setattr(loader, "MAX_STORY_NODES", 60)
+    many = "scenes:\n" + "".join(f"  - {{id: s{i}, ending: e}}\n" for i in range(6))
+    root = make_story(MANIFEST + "endings:\n  e: {title: E}\n",
+                      {"scenes/a.yaml": many, "scenes/b.yaml": many.replace("id: s", "id: t")})
+    found = [(d.code, Path(d.span.file).name, d.message) for d in load_story(root).diagnostics]
+    assert [(c, f) for c, f, _ in found if c == "KG007"] == [("KG007", "b.yaml")]
+    assert "in all" in found[0][2]
