@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TypeGuard
 
-from .engine.expr import Assign, Expr
+from .engine.expr import Assign, Expr, effect_guards
 from .engine.ir import Call, Compare, Const, Node, calls_in, children, variables_in, walk
 from .engine.model import Scene, Story
 from .engine.state import GameState
@@ -103,9 +103,11 @@ def _through(effects: Iterable[Assign], live: set[str]) -> set[str]:
     for effect in reversed(list(effects)):
         if effect.name not in live:
             continue
-        if effect.op == "=":
+        if effect.op == "=" and not effect.guards:
             live.discard(effect.name)
         live |= reads(effect.value)
+        for guard, _want in effect.guards:
+            live |= reads(guard)
     return live
 
 
@@ -117,10 +119,12 @@ def all_exprs(story: Story) -> list[Expr]:
         exprs.extend(scene.assume)
         exprs.extend(expr for expr, _ in scene_text_exprs(scene))
         exprs.extend(effect.value for effect in scene.on_enter)
+        exprs.extend(effect_guards(scene.on_enter))
         for choice in scene.choices:
             if choice.condition is not None:
                 exprs.append(choice.condition)
             exprs.extend(effect.value for effect in choice.effects)
+            exprs.extend(effect_guards(choice.effects))
     return exprs
 
 

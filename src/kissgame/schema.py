@@ -17,7 +17,7 @@ from .engine.build import (
 from .engine.model import Story
 
 _EFFECTS_DOC = ("assignments such as 'x += 1; flag.y = true' (=, +=, -=, *=), "
-                "or a list of them")
+                "or a list of them; a list entry may be {if: cond, then: effects, else: effects}")
 FIELD_DOCS: dict[str, dict[str, str]] = {
     "manifest": {
         "format": "the story format version; 1",
@@ -101,8 +101,16 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
 
 _ID: dict[str, Any] = {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_]*$"}
 _EXPR: dict[str, Any] = {"type": ["string", "boolean", "number"]}
-_EFFECTS: dict[str, Any] = {"oneOf": [{"type": "string"},
-                                      {"type": "array", "items": {"type": "string"}}]}
+_EFFECTS: dict[str, Any] = {"$ref": "#/$defs/effects"}
+_CONDITIONAL_EFFECT: dict[str, Any] = {
+    "type": "object",
+    "description": "effects that apply only when 'if' holds; 'else' ones otherwise",
+    "properties": {
+        "if": {**_EXPR, "description": "the condition, decided once before either side runs"},
+        "then": {**_EFFECTS, "description": "effects applied when the condition holds"},
+        "else": {**_EFFECTS, "description": "effects applied when it does not"}},
+    "required": ["if"], "additionalProperties": False,
+}
 _TAGS: dict[str, Any] = {"type": "array", "items": {"type": "string"}}
 _VALUE: dict[str, Any] = {"type": ["number", "boolean", "string"]}
 
@@ -244,6 +252,9 @@ def story_schema(story: Story | None = None) -> dict[str, Any]:
             "text": {"oneOf": [{"type": "string"},
                                {"type": "array", "items": _text_block(speakers)}]},
             "vars": _vars(),
+            "effects": {"oneOf": [{"type": "string"}, _CONDITIONAL_EFFECT, {
+                "type": "array", "items": {"oneOf": [{"type": "string"},
+                                                     _CONDITIONAL_EFFECT]}}]},
         },
     }
 

@@ -40,8 +40,10 @@ from .expr import (
     Assign,
     Bounds,
     Expr,
+    Guard,
     ParseFailure,
     TypeChecker,
+    effect_guards,
     over_limit,
     parse_effects_ir,
     parse_expression_ir,
@@ -220,20 +222,35 @@ class _Builder:
         return Expr(source, ir, span)
 
     def effects(self, value: Any, file: str, container: Any, key: Any,
-                what: str, site: str) -> tuple[Assign, ...]:
+                what: str, site: str, guards: tuple[Guard, ...] = ()) -> tuple[Assign, ...]:
+        """Effects from text, a list of texts, or ``{if, then, else}`` entries in a list
+        (each side being effects again); conditional ones carry their ``guards``."""
         items: list[tuple[str, SourceSpan, str]] = []
+        out: list[Assign] = []
         if isinstance(value, str):
             items.append((value, self.text_span(file, container, key), site))
         elif isinstance(value, list):
             for i, item in enumerate(value):
+                if isinstance(item, dict) and "if" in item:
+                    out.extend(self._flush(items, what, guards))
+                    out.extend(self._conditional(item, file, value, i, what,
+                                                 f"{site}/{i}", guards))
+                    continue
                 if not isinstance(item, str):
-                    self.error(WRONG_SHAPE, f"each effect in {what} must be text like 'x += 1'",
-                               self.here(file, value, i))
+                    self.error(WRONG_SHAPE, f"each effect in {what} must be text like 'x += 1'"
+                               " or an {if, then, else}", self.here(file, value, i))
                     continue
                 items.append((item, self.text_span(file, value, i), f"{site}/{i}"))
+        elif isinstance(value, dict) and "if" in value:
+            return self._conditional(value, file, container, key, what, site, guards)
         else:
             self.error(WRONG_SHAPE, f"{what} must be text like 'x += 1' or a list of such",
                        self.here(file, container, key))
+        out.extend(self._flush(items, what, guards))
+        return tuple(out)
+
+    def _flush(self, items: list[tuple[str, SourceSpan, str]], what: str,
+               guards: tuple[Guard, ...]) -> list[Assign]:
         out = []
         for source, span, item_site in items:
             try:
@@ -244,7 +261,28 @@ class _Builder:
                 continue
             for name, op, ir, off in parsed:
                 where = span_at(span, source, off)
-                out.append(Assign(name, op, Expr(source, ir, span), where, source))
+                out.append(Assign(name, op, Expr(source, ir, span), where, source, guards))
+        items.clear()
+        return out
+
+    def _conditional(self, item: dict[str, Any], file: str, container: Any, key: Any,
+                     what: str, site: str, guards: tuple[Guard, ...]) -> tuple[Assign, ...]:
+        extra = set(item) - {"if", "then", "else"}
+        if extra:
+            self.error(UNKNOWN_FIELD, f"a conditional effect takes if/then/else, not "
+                       f"'{sorted(extra)[0]}'", self.here(file, container, key))
+        if "then" not in item and "else" not in item:
+            self.error(MISSING_FIELD, "a conditional effect needs 'then' or 'else'",
+                       self.here(file, container, key))
+        cond = self.expression(item["if"], self.text_span(file, item, "if"),
+                               f"the condition of a conditional effect in {what}", f"{site}/if")
+        if cond is None:
+            return ()
+        out: list[Assign] = []
+        for side, want in (("then", True), ("else", False)):
+            if side in item:
+                out.extend(self.effects(item[side], file, item, side, what, f"{site}/{side}",
+                                        (*guards, (cond, want))))
         return tuple(out)
 
     def template(self, value: Any, span: SourceSpan, what: str, site: str) -> Template:
@@ -644,6 +682,8 @@ def _resolve(b: _Builder, story: Story, m: dict[str, Any], manifest_file: str) -
                         scene.choices[0].span)
         for effect in scene.on_enter:
             checker.check_assign(effect)
+        for expr in effect_guards(scene.on_enter):
+            checker.check_condition(expr)
         for expr in scene.assume:
             checker.check_condition(expr)
         for expr, is_condition in scene_text_exprs(scene):
@@ -660,6 +700,8 @@ def _resolve(b: _Builder, story: Story, m: dict[str, Any], manifest_file: str) -
                 checker.check_condition(choice.condition)
             for effect in choice.effects:
                 checker.check_assign(effect)
+            for expr in effect_guards(choice.effects):
+                checker.check_condition(expr)
     b.diagnostics.extend(checker.diagnostics)
     return checker.used
 
@@ -690,8 +732,10 @@ def story_exprs(story: Story) -> list[Expr]:
     for scene in story.scenes.values():
         out.extend(expr for expr, _ in scene_text_exprs(scene))
         out.extend(effect.value for effect in scene.on_enter)
+        out.extend(effect_guards(scene.on_enter))
         for choice in scene.choices:
             if choice.condition is not None:
                 out.append(choice.condition)
             out.extend(effect.value for effect in choice.effects)
+            out.extend(effect_guards(choice.effects))
     return out

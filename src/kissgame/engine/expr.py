@@ -12,7 +12,8 @@ from __future__ import annotations
 import ast
 import hashlib
 import operator
-from collections.abc import Callable, Collection, Mapping
+import re
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,7 +77,15 @@ FUNCTIONS: dict[str, tuple[int, int | None, ValueType, ValueType]] = {
     "abs": (1, 1, NUMBER, NUMBER),
     "clamp": (3, 3, NUMBER, NUMBER),
     "turn": (0, 0, NUMBER, NUMBER),
+    "count": (1, None, NUMBER, BOOL),
+    "if": (3, 3, ANY, ANY),
 }
+"""``if(cond, a, b)`` is lazy (only the chosen side is evaluated) and typed by its sides."""
+
+# ``if`` is a Python keyword, so ``if(`` is renamed to a same-length name before parsing
+# (outside quoted text); offsets stay exact.
+_IF_NAME = "IF"
+_IF_CALL = re.compile(r"(\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*')|(?<![\w.])if(?=\s*\()")
 
 _BINOPS: dict[type[ast.operator], str] = {
     ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%",
@@ -230,6 +239,8 @@ class _Converter:
             operands = (self.convert(node.left), *(self.convert(c) for c in node.comparators))
             return Compare(tuple(comparisons), operands, off)
         if isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Name) and node.func.id == _IF_NAME:
+                node.func.id = "if"
             if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
                 known = ", ".join(sorted(FUNCTIONS))
                 if isinstance(node.func, ast.Name):
@@ -244,7 +255,7 @@ class _Converter:
             args = tuple(self.convert(a) for a in node.args)
             return Call(node.func.id, args, site, off)
         if isinstance(node, ast.IfExp):
-            raise self.fail("'x if c else y' is not allowed; use {if} text or two choices", node)
+            raise self.fail("'x if c else y' is not allowed; write if(c, x, y)", node)
         raise self.fail(f"{type(node).__name__.lower()} is not allowed in a story expression", node)
 
 
@@ -253,6 +264,8 @@ def _parse(source: str, mode: str) -> ast.AST:
         raise ParseFailure(f"expression longer than {MAX_SOURCE} characters", 0, OVER_LIMIT)
     if "\x00" in source:
         raise ParseFailure("expression contains a NUL character", source.index("\x00"))
+    if "if" in source:
+        source = _IF_CALL.sub(lambda m: m.group(1) or _IF_NAME, source)
     try:
         return ast.parse(source, mode=mode)
     except SyntaxError as exc:
@@ -410,24 +423,35 @@ class Bounds:
     high: float | None
 
 
+Guard = tuple[Expr, bool]
+"""A condition of a conditional effect and the value it must have (False: the else side)."""
+
+
 class Assign:
-    """One effect: ``name op value``, clamped to the variable's declared bounds."""
+    """One effect: ``name op value``, clamped to the variable's declared bounds.
 
-    __slots__ = ("name", "op", "value", "span", "source")
+    ``guards`` make it conditional: it applies only when each guard's condition has its
+    wanted value. A guard is evaluated once per run of an effect list, at its first
+    use, which is where its ``{if, then, else}`` entry begins (see ``apply_effects``).
+    """
 
-    def __init__(self, name: str, op: str, value: Expr, span: SourceSpan, source: str):
+    __slots__ = ("name", "op", "value", "span", "source", "guards")
+
+    def __init__(self, name: str, op: str, value: Expr, span: SourceSpan, source: str,
+                 guards: tuple[Guard, ...] = ()):
         self.name = name
         self.op = op
         self.value = value
         self.span = span
         self.source = source
+        self.guards = guards
 
-    def __reduce__(self) -> tuple[type[Assign], tuple[str, str, Expr, SourceSpan, str]]:
-        return (Assign, (self.name, self.op, self.value, self.span, self.source))
+    def __reduce__(self) -> tuple[type[Assign], tuple[Any, ...]]:
+        return (Assign, (self.name, self.op, self.value, self.span, self.source, self.guards))
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Assign) and (self.name, self.op, self.value) == (
-            other.name, other.op, other.value)
+        return isinstance(other, Assign) and (self.name, self.op, self.value, self.guards) == (
+            other.name, other.op, other.value, other.guards)
 
     def __hash__(self) -> int:
         return hash((self.name, self.op))
@@ -465,6 +489,15 @@ class Assign:
     def _failure(self, descriptor: Descriptor, **fields: object) -> StoryRuntimeError:
         fields.setdefault("source", f"{self.name} {self.op} {unparse(self.value.ir)}")
         return StoryRuntimeError(descriptor.at(self.span, **fields))
+
+
+def effect_guards(effects: Iterable[Assign]) -> list[Expr]:
+    """The distinct conditions of the conditional effects in ``effects``, in order."""
+    seen: dict[Expr, None] = {}
+    for effect in effects:
+        for guard, _want in effect.guards:
+            seen.setdefault(guard, None)
+    return list(seen)
 
 
 def _bounded(value: Any, failure: Callable[..., StoryRuntimeError]) -> Any:
@@ -619,6 +652,11 @@ def _compile_call(node: Call, expr: Expr) -> Compiled:
         return lambda ctx: roll(ctx.seed, ctx.turn, site) * 100 < pct(ctx)
     if name == "turn":
         return lambda ctx: ctx.turn
+    if name == "if":
+        test, then, otherwise = args
+        return lambda ctx: then(ctx) if test(ctx) else otherwise(ctx)
+    if name == "count":
+        return lambda ctx: sum(1 for a in args if a(ctx))
     if name == "clamp":
         x, lo, hi = args
         return lambda ctx: max(lo(ctx), min(hi(ctx), x(ctx)))
@@ -703,6 +741,15 @@ class TypeChecker:
             self._report(WRONG_ARITY, f"{name}() takes {count} arguments, got {len(args)}",
                          expr, off)
             return result
+        if name == "if":
+            test = self.infer(args[0], expr)
+            self._expect(test, BOOL, f"if() needs a true/false condition first, got a {test}",
+                         expr, args[0].off)
+            then, otherwise = self.infer(args[1], expr), self.infer(args[2], expr)
+            if ANY not in (then, otherwise) and then != otherwise:
+                self._report(TYPE_MISMATCH, f"if() gives a {then} or a {otherwise}; both sides "
+                             "must have one type", expr, off)
+            return otherwise if then == ANY else then
         for arg in args:
             t = self.infer(arg, expr)
             self._expect(t, arg_type, f"{name}() needs a {arg_type}, got a {t}", expr, arg.off)

@@ -10,9 +10,9 @@ from .expr import Assign, Bounds, Expr, Value
 from .ir import ValueType
 from .text import Template
 
-COMPILED_FORMAT = 2
+COMPILED_FORMAT = 3
 """The shape of a compiled Story; caches of another shape are not used. 2: typed IR
-nodes, dice sites by place in the scene."""
+nodes, dice sites by place in the scene. 3: guarded (conditional) effects."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import cast
 
-from .expr import Assign, EvalContext, Value
+from .expr import Assign, EvalContext, Expr, Value
 from .model import Block, Choice, ConditionalBlock, Dialogue, Ending, Narration, Scene, Story
 from .state import GameState, OnceKey
 from .text import render
@@ -73,10 +73,34 @@ def enter_scene(story: Story, scene: Scene, vars: dict[str, Value], visits: dict
     visits[scene.id] = visits.get(scene.id, 0) + 1
     if scene.on_enter:
         ctx = EvalContext(vars, visits, seed, turn)
-        for effect in scene.on_enter:
-            apply_effect(story, effect, vars, ctx)
+        apply_effects(story, scene.on_enter, vars, ctx)
 
 
+def apply_effects(story: Story, effects: tuple[Assign, ...], vars: dict[str, Value],
+                  ctx: EvalContext) -> None:
+    """Apply a list of effects in order; a conditional one only when its guards hold.
+
+    Each guard is evaluated once, when first met, so an ``{if, then, else}`` entry
+    decides at its start: its ``then`` effects cannot flip it into the ``else`` ones."""
+    decided: dict[Expr, bool] | None = None
+    for effect in effects:
+        if effect.guards:
+            if decided is None:
+                decided = {}
+            if not _guards_hold(effect.guards, ctx, decided):
+                continue
+        apply_effect(story, effect, vars, ctx)
+
+
+def _guards_hold(guards: tuple[tuple[Expr, bool], ...], ctx: EvalContext,
+                 decided: dict[Expr, bool]) -> bool:
+    for condition, want in guards:
+        held = decided.get(condition)
+        if held is None:
+            held = decided[condition] = bool(condition.evaluate(ctx))
+        if held is not want:
+            return False
+    return True
 
 
 def apply_effect(story: Story, effect: Assign, vars: dict[str, Value], ctx: EvalContext) -> None:
@@ -148,8 +172,7 @@ def choose(story: Story, state: GameState, choice_id: str) -> GameState:
     vars = dict(state.vars) if writes else cast(dict[str, Value], state.vars)
     visits = dict(state.visits)
     ctx = EvalContext(vars, visits, state.seed, state.turn)
-    for effect in choice.effects:
-        apply_effect(story, effect, vars, ctx)
+    apply_effects(story, choice.effects, vars, ctx)
     turn = state.turn + 1
     enter_scene(story, target, vars, visits, state.seed, turn)
     once = state.once | {OnceKey(scene.id, choice.id)} if choice.once else state.once

@@ -210,6 +210,10 @@ class _Walker:
                 self.expression(item)
         elif isinstance(node, yaml.ScalarNode):
             self._expression(*self._region(node))
+        elif isinstance(node, yaml.MappingNode) and self.fresh(node):  # {if, then, else}
+            for key, value in _pairs(node):
+                if key in ("if", "then", "else"):
+                    self.expression(value)
 
     def template(self, node: yaml.Node) -> None:
         if not isinstance(node, yaml.ScalarNode):
