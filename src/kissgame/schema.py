@@ -60,13 +60,14 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
     "choice": {
         "id": "a stable id for saves and recordings; defaults to the target scene id",
         "label": "what the player reads; braces interpolate here too",
-        "to": "the target scene id",
+        "to": "the target scene id (with a reply and no 'to', the choice returns here)",
         "if": "a condition; the choice is hidden while it is false",
         "locked": "with 'if': show the choice greyed out with this reason instead of "
                   "hiding it",
         "do": "effects run when the choice is taken: " + _EFFECTS_DOC,
         "once": "true makes the choice once-only: it never shows again after it is taken",
         "tags": "a list of free words",
+        "reply": "text shown after the choice is taken, before the target scene's text",
     },
     "conditional": {
         "if": "the condition that picks the 'then' blocks (else the 'else' blocks)",
@@ -195,8 +196,10 @@ def story_schema(story: Story | None = None) -> dict[str, Any]:
         "type": "object",
         "properties": _props(
             "choice", id=_ID, label=string, to=_enum(string, scene_ids), **{"if": _EXPR},
-            locked=string, do=_EFFECTS, once={"type": "boolean"}, tags=_TAGS),
-        "required": ["label", "to"],
+            locked=string, do=_EFFECTS, once={"type": "boolean"}, tags=_TAGS,
+            reply={"$ref": "#/$defs/text"}),
+        "required": ["label"],
+        "anyOf": [{"required": ["to"]}, {"required": ["reply"]}],
         "additionalProperties": False,
     }
     scene = {

@@ -94,7 +94,7 @@ MANIFEST_FIELDS = {
 FILE_FIELDS = {"episode", "vars", "scenes"}
 SCENE_FIELDS = {"id", "title", "episode", "text", "on_enter", "choices", "next", "ending", "tags",
                 "assume"}
-CHOICE_FIELDS = {"id", "label", "to", "if", "locked", "do", "once", "tags"}
+CHOICE_FIELDS = {"id", "label", "to", "if", "locked", "do", "once", "tags", "reply"}
 CHARACTER_FIELDS = {"name", "color"}
 METER_FIELDS = {"label", "var", "max"}
 ENDING_FIELDS = {"title", "turns_on", "hint"}
@@ -534,7 +534,7 @@ def _scene(b: _Builder, raw: Any, file: str, span: SourceSpan, file_episode: str
             b.error(WRONG_SHAPE, "'choices' must be a list", b.here(file, s, "choices"))
         else:
             for i, rc in enumerate(raw_choices):
-                choice = _choice(b, rc, file, b.here(file, raw_choices, i), sid)
+                choice = _choice(b, rc, file, b.here(file, raw_choices, i), sid, characters)
                 if choice is not None:
                     choices.append(choice)
     if "next" in s:
@@ -577,13 +577,16 @@ def _assumptions(b: _Builder, s: dict[str, Any], file: str, sid: str) -> tuple[E
     return tuple(out)
 
 
-def _choice(b: _Builder, raw: Any, file: str, span: SourceSpan, sid: str) -> Choice | None:
-    c = b.mapping(raw, file, span, f"a choice in '{sid}'", CHOICE_FIELDS, ("label", "to"))
-    if c is None or "to" not in c:
+def _choice(b: _Builder, raw: Any, file: str, span: SourceSpan, sid: str,
+            characters: dict[str, Character]) -> Choice | None:
+    replies = isinstance(raw, dict) and "reply" in raw  # with a reply, 'to' defaults to here
+    c = b.mapping(raw, file, span, f"a choice in '{sid}'", CHOICE_FIELDS,
+                  ("label",) if replies else ("label", "to"))
+    if c is None or ("to" not in c and not replies):
         return None
-    target = b.string(c, "to", file, "a choice") or ""
+    target = (b.string(c, "to", file, "a choice") or "") if "to" in c else sid
     cid = b.string(c, "id", file, "a choice") or target
-    where = b.here(file, c, "to")
+    where = b.here(file, c, "to" if "to" in c else "reply")
     if "id" in c and not ID_PATTERN.match(cid):
         b.error(BAD_ID, f"choice id '{cid}' must be letters, digits and _ (starting with a "
                 "letter or _)", b.here(file, c, "id"))
@@ -606,8 +609,10 @@ def _choice(b: _Builder, raw: Any, file: str, span: SourceSpan, sid: str) -> Cho
         once = False
     label = b.template(c.get("label", ""), b.text_span(file, c, "label"), "a choice label",
                        f"{site}/label")
+    reply = _blocks(b, c["reply"], file, c, "reply", characters, f"{site}/reply") if (
+        replies) else ()
     return Choice(cid, label, target, where, condition, locked, effects, once,
-                  b.string_list(c, "tags", file, "a choice"))
+                  b.string_list(c, "tags", file, "a choice"), reply)
 
 
 def _blocks(b: _Builder, raw: Any, file: str, parent: Any, key: Any,
@@ -723,6 +728,7 @@ def scene_text_exprs(scene: Scene) -> list[tuple[Expr, bool]]:
     found = _text_exprs(scene.text)
     for choice in scene.choices:
         found.extend(template_exprs(choice.label))
+        found.extend(_text_exprs(choice.reply))
     return found
 
 

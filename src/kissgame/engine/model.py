@@ -12,7 +12,7 @@ from .text import Template
 
 COMPILED_FORMAT = 3
 """The shape of a compiled Story; caches of another shape are not used. 2: typed IR
-nodes, dice sites by place in the scene. 3: guarded (conditional) effects."""
+nodes, dice sites by place in the scene. 3: guarded (conditional) effects, choice replies."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +59,8 @@ class Choice:
     effects: tuple[Assign, ...] = ()
     once: bool = False
     tags: tuple[str, ...] = ()
+    reply: tuple[Block, ...] = ()
+    """Text shown after the choice is taken, above the target scene's own."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from dataclasses import dataclass
 from enum import StrEnum
@@ -34,6 +35,8 @@ class Line:
     speaker: str | None = None
     speaker_name: str = ""
     color: str = ""
+    reply: bool = False
+    """Part of the reply to the choice just taken, not of the scene."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,8 +179,9 @@ def choose(story: Story, state: GameState, choice_id: str) -> GameState:
     turn = state.turn + 1
     enter_scene(story, target, vars, visits, state.seed, turn)
     once = state.once | {OnceKey(scene.id, choice.id)} if choice.once else state.once
+    reply = OnceKey(scene.id, choice.id) if choice.reply else None
     return GameState(choice.target, vars, visits, once, state.seed, turn,
-                     state.path + (choice_id,))
+                     state.path + (choice_id,), reply)
 
 
 def _render_blocks(story: Story, blocks: tuple[Block, ...], ctx: EvalContext,
@@ -201,8 +205,16 @@ def _render_blocks(story: Story, blocks: tuple[Block, ...], ctx: EvalContext,
 
 
 def render_lines(story: Story, state: GameState) -> tuple[Line, ...]:
+    """The reply of the choice just taken, if it has one, then the scene's text."""
     out: list[Line] = []
-    _render_blocks(story, story.scenes[state.scene].text, context(state), out)
+    ctx = context(state)
+    if state.reply is not None:
+        came_from = story.scenes.get(state.reply.scene)
+        choice = came_from.choice(state.reply.choice) if came_from else None
+        if choice is not None and choice.reply:
+            _render_blocks(story, choice.reply, ctx, out)
+            out[:] = [dataclasses.replace(line, reply=True) for line in out]
+    _render_blocks(story, story.scenes[state.scene].text, ctx, out)
     return tuple(out)
 
 

@@ -46,9 +46,12 @@ class GameState:
     seed: int
     turn: int
     path: tuple[str, ...]
+    reply: OnceKey | None = None
+    """The choice (scene and id) whose reply shows above this scene's text, if any."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        extra = {"reply": str(self.reply)} if self.reply is not None else {}
+        return extra | {
             "scene": self.scene,
             "vars": dict(self.vars),
             "visits": dict(self.visits),
@@ -86,4 +89,8 @@ class GameState:
             if not ok:
                 raise StateFormatError(message)
         marks = frozenset(OnceKey.parse(key) for key in once)
-        return cls(scene, dict(vars), dict(visits), marks, seed, turn, tuple(path))
+        reply = data.get("reply")
+        if reply is not None and not isinstance(reply, str):
+            raise StateFormatError("reply must be a string (scene/choice)")
+        return cls(scene, dict(vars), dict(visits), marks, seed, turn, tuple(path),
+                   OnceKey.parse(reply) if reply is not None else None)

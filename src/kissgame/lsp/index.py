@@ -329,6 +329,8 @@ class _Walker:
                 self.expression(value)
             elif key in ("label", "locked"):
                 self.template(value)
+            elif key == "reply":
+                self.text_blocks(value)
 
     def text_blocks(self, node: yaml.Node) -> None:
         if isinstance(node, yaml.ScalarNode):
