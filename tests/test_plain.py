@@ -54,6 +54,11 @@ scenes:
       - label: "Walk on"
         id: walk
         to: stairs
+      - label: "Ask Q the way"
+        id: ask
+        once: true
+        reply:
+          - q: "Up the stairs."
   - id: stairs
     title: "The Stairs"
     text:
@@ -88,7 +93,7 @@ def test_a_scene_prints_title_paragraphs_speakers_and_numbered_choices(
     assert "Episode One\n\nThe Hall\n\nThe hall is very long and very quiet." in out
     assert "Q: You look lost.\n" in out
     assert ("Choices:\n1. Buy a snack (locked: You'd need a coin)\n2. Smile at Q\n"
-            "3. Walk on\n") in out
+            "3. Walk on\n4. Ask Q the way\n") in out
     assert "\x1b" not in out and "*" not in out
 
 
@@ -99,11 +104,18 @@ def test_numbers_choose_and_the_story_goes_on_to_its_ending(monkeypatch, capsys,
     assert "You chose: Climb\n\nThe Roof\n\nStars.\n\nThe end: Friends at Last" in out
 
 
+def test_a_reply_comes_right_after_the_choice_then_the_scene(monkeypatch, capsys, story):
+    code, out = play(monkeypatch, capsys, story, "4\nquit\n")
+    assert code == 0
+    assert "You chose: Ask Q the way\n\nQ: Up the stairs.\n\nThe Hall\n\nThe hall is" in out
+    assert out.split("Q: Up the stairs.")[1].count("Ask Q the way") == 0  # once: gone
+
+
 def test_locked_out_of_range_and_unknown_input_are_explained(monkeypatch, capsys, story):
     code, out = play(monkeypatch, capsys, story, "1\n7\ndance wildly\n\n3\n")
     assert code == 0
     assert "That choice is locked: You'd need a coin." in out
-    assert "There is no choice 7: choose 1 to 3, or type help." in out
+    assert "There is no choice 7: choose 1 to 4, or type help." in out
     assert "I don't know 'dance wildly'. Type a choice's number, or help." in out
     assert "You chose: Walk on" in out
 

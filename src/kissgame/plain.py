@@ -13,11 +13,11 @@ import os
 import re
 import shutil
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TextIO
 
-from .engine import Beat, InvalidChoice, Story, StoryRuntimeError
+from .engine import Beat, InvalidChoice, Line, Story, StoryRuntimeError
 from .printable import printable
 from .saves import ALL_SLOTS, AUTO, NUMBERED_SLOTS, SlotInfo, slot_label
 from .session import Session, SessionError, format_play_time
@@ -92,6 +92,8 @@ class PlainGame:
     def show(self, beat: Beat) -> None:
         """The scene: an episode heading when the episode changes, the title, the
         paragraphs, then the numbered choices or the ending."""
+        # The reply to the choice just taken comes first: it belongs to that moment.
+        self.paragraphs(line for line in beat.lines if line.reply)
         if beat.episode_title and beat.episode_title != self._episode:
             self.say(beat.episode_title, bold=True)
             self.say()
@@ -99,14 +101,7 @@ class PlainGame:
         if beat.title:
             self.say(beat.title, bold=True)
             self.say()
-        for line in beat.lines:
-            text = unstarred(line.text)
-            if line.speaker:
-                name = printable(line.speaker_name or line.speaker)
-                self.say(f"{name}: {text}", speaker=name, tint=line.color)
-            else:
-                self.say(text)
-            self.say()
+        self.paragraphs(line for line in beat.lines if not line.reply)
         if beat.ending is not None:
             self.say(f"The end: {beat.ending.title}", bold=True)
             if beat.ending.turns_on:
@@ -115,6 +110,16 @@ class PlainGame:
             self.say("The story is over. Type rewind, load N, new, or quit.")
             return
         self.show_choices(beat)
+
+    def paragraphs(self, lines: Iterable[Line]) -> None:
+        for line in lines:
+            text = unstarred(line.text)
+            if line.speaker:
+                name = printable(line.speaker_name or line.speaker)
+                self.say(f"{name}: {text}", speaker=name, tint=line.color)
+            else:
+                self.say(text)
+            self.say()
 
     def show_choices(self, beat: Beat) -> None:
         if not beat.choices:
