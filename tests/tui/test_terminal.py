@@ -89,3 +89,55 @@ def test_play_in_tmux(story_root, kiss_home, size):
             raise AssertionError("kissgame did not quit")
     finally:
         subprocess.run([TMUX, "kill-session", "-t", session], capture_output=True)
+
+
+LONG = " ".join(f"Sentence {n} of a scene much longer than one screen." for n in range(90))
+
+
+@pytest.mark.skipif(TMUX is None, reason="tmux is not installed")
+def test_read_a_whole_long_scene_by_keyboard_at_80x24(tmp_path, kiss_home):
+    from conftest import EP1, write_story
+
+    ep1 = EP1.replace(
+        '      - dae: "Kitty? What are you doing here?"',
+        f'      - dae: "Kitty? What are you doing here?"\n      - "{LONG}"\n'
+        '      - "THE LAST LINE of the arrival."')
+    root = write_story(tmp_path / "long", ep1=ep1)
+    session = f"kissgame-test-{uuid.uuid4().hex[:8]}"
+    env = {"KISSGAME_HOME": str(kiss_home), "TERM": "xterm-256color",
+           "PATH": os.environ.get("PATH", "")}
+    command = " ".join(["exec", "env", "-u", "COLUMNS", "-u", "LINES",
+                        *[f"{k}={shlex.quote(v)}" for k, v in env.items()],
+                        shlex.quote(sys.executable), "-m", "kissgame", "play",
+                        shlex.quote(str(root))])
+    subprocess.run([TMUX, "-f", "/dev/null", "new-session", "-d", "-s", session,
+                    "-x", "80", "-y", "24", "sh"], check=True)
+    try:
+        subprocess.run([TMUX, "resize-window", "-t", session, "-x", "80", "-y", "24"],
+                       check=False, capture_output=True)
+        subprocess.run([TMUX, "send-keys", "-t", session, command, "Enter"], check=True)
+        wait_for(session, "New game")
+        send(session, "Enter")
+        screen = wait_for(session, "more below")
+        assert "1. Hug Dae" in screen and "THE LAST LINE" not in screen
+        read = {line.strip() for line in screen.splitlines()}
+        pages = 0
+        while "more below" in screen and pages < 40:
+            send(session, "Space" if pages % 2 else "PgDn")
+            time.sleep(0.3)
+            screen = capture(session)
+            read |= {line.strip() for line in screen.splitlines()}
+            pages += 1
+            assert "1. Hug Dae" in screen  # the choices stay in view while reading
+        assert "THE LAST LINE of the arrival." in screen and pages >= 3
+        text = " ".join(" ".join(read).split())
+        for n in (0, 45, 89):  # every part of the scene passed by
+            assert f"Sentence {n} of" in text, n
+        send(session, "1")
+        wait_for(session, "New girl")
+        deadline = time.monotonic() + 5
+        while "more below" in capture(session) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert "more below" not in capture(session)  # a short scene: nothing below
+    finally:
+        subprocess.run([TMUX, "kill-session", "-t", session], capture_output=True)
