@@ -356,7 +356,8 @@ class KissApp(App[int]):
                             self.action_request_quit)
 
     def action_command_palette(self) -> None:
-        if self.use_command_palette and not SafeCommandPalette.is_open(self):
+        if self.use_command_palette and not any(
+                isinstance(screen, SafeCommandPalette) for screen in self.screen_stack):
             self.push_screen(SafeCommandPalette(id="--command-palette"))
 
     def _from_palette(self, callback: Callable[[], None]) -> None:

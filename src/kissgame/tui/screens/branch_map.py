@@ -75,7 +75,7 @@ class BranchMapScreen(HostScreen):
     BINDINGS = [
         Binding("escape,q", "close", "Back", id="branch_map.back"),
         Binding("enter", "activate", "Jump / play path", id="branch_map.jump"),
-        Binding("space", "toggle", "Fold", id="branch_map.fold"),
+        Binding("space", "fold", "Fold", id="branch_map.fold"),
         Binding("p", "path", "Path to ending", id="branch_map.path"),
     ]
 
@@ -282,7 +282,8 @@ class BranchMapScreen(HostScreen):
                 action = "Enter: jump to this decision and take the open branch"
             else:
                 action = "Enter: jump here with the state you had, and play on"
-            full = node.label.plain.strip() if node is not None else ""
+            label = node.label if node is not None else ""
+            full = (label.plain if isinstance(label, Text) else str(label)).strip()
             # The tree cuts a long line at the window's edge: here it wraps, in full.
             detail.update(f"{full}\n{line}\n{action}" if data.kind == "choice"
                           else f"{line}\n{action}")
@@ -302,7 +303,7 @@ class BranchMapScreen(HostScreen):
         if self.is_current:
             self.app.pop_screen()
 
-    def action_toggle(self) -> None:
+    def action_fold(self) -> None:
         tree = self._tree()
         node = tree.cursor_node if tree is not None else None
         if node is not None and node.allow_expand:

@@ -123,11 +123,8 @@ class PlayScreen(HostScreen):
         self.watch(self.app, "state", self._state_changed, init=False)
         prose = self._one(ProsePanel)
         if prose is not None:
-            # Deferred: the panel's sizes are only all updated after the watchers run.
-            self.watch(prose, "scroll_y", lambda _y: self.call_later(self._update_cue),
-                       init=False)
-            self.watch(prose, "virtual_size",
-                       lambda _s: self.call_later(self._update_cue), init=False)
+            self.watch(prose, "scroll_y", self._cue_later, init=False)
+            self.watch(prose, "virtual_size", self._cue_later, init=False)
         self._apply_width()
         reload_panel = self._one(ReloadPanel)
         if reload_panel is not None:
@@ -146,6 +143,10 @@ class PlayScreen(HostScreen):
         prose = self._one(ProsePanel)
         if prose is not None:
             prose.set_measure(self.host.settings.text_width)
+
+    def _cue_later(self, _value: object = None) -> None:
+        # Deferred: the panel's sizes are only all updated after the watchers run.
+        self.call_later(self._update_cue)
 
     def _update_cue(self) -> None:
         prose, cue = self._one(ProsePanel), self._one(Plain, "#more-cue")

@@ -192,7 +192,8 @@ def export_current(app: App, story: Story, state: GameState | None) -> Path | No
         app.notify("There is no playthrough to export yet.")
         return None
     if app.is_web:
-        return _deliver(app, story, state)
+        _deliver(app, story, state)
+        return None
     try:
         path = export_recording(story, state)
     except OSError as exc:
