@@ -283,3 +283,17 @@ async def test_a_story_error_shows_in_a_panel_and_keeps_the_game(tmp_path):
         await pilot.press("escape", "1")
         await settle(pilot)
         assert app.state.scene == "hall"  # another choice still works
+
+
+async def test_toasts_never_cover_the_choices(story_root):
+    from textual.widgets._toast import Toast
+
+    app = app_for(story_root)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.press("enter", "f5", "9")  # "Saved to Quicksave", "There is no choice 9"
+        await settle(pilot)
+        toasts = list(app.screen.query(Toast))
+        assert len(toasts) == 2
+        choices = app.screen.query_one(ChoiceList).region
+        for toast in toasts:
+            assert toast.region.area and not toast.region.overlaps(choices)
