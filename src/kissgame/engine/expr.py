@@ -476,7 +476,7 @@ class Assign:
                 raise self._failure(WRONG_TYPE, detail=f"'{self.op}' cannot combine {old!r} "
                                     f"with {new!r}") from None
             new = _bounded(new, self._failure)
-        if vtype is not None and value_type(new) != vtype:
+        if vtype is not None and _TYPE_OF.get(type(new)) is not vtype:
             raise self._failure(WRONG_TYPE, detail=f"'{self.name}' holds a {vtype}, not "
                                 f"{new!r}")
         if bounds is not None and isinstance(new, int | float) and not isinstance(new, bool):
@@ -517,6 +517,8 @@ def _bounded(value: Any, failure: Callable[..., StoryRuntimeError]) -> Any:
 
 
 _DIVIDES = frozenset({"/", "//", "%"})
+_TYPE_OF = {int: ValueType.NUMBER, float: ValueType.NUMBER, bool: ValueType.BOOL,
+            str: ValueType.STRING}
 
 
 Compiled = Callable[[EvalContext], Any]
@@ -554,9 +556,11 @@ def _compile(node: Node, expr: Expr) -> Compiled:
 
 
 def _compile_logic(op: str, parts: list[Compiled]) -> Compiled:
-    if op == "and" and len(parts) == 2:
+    if len(parts) == 2:  # the common case, without the loop
         a, b = parts
-        return lambda ctx: a(ctx) and b(ctx)
+        if op == "and":
+            return lambda ctx: a(ctx) and b(ctx)
+        return lambda ctx: a(ctx) or b(ctx)
     stop_when = op == "or"
 
     def logic(ctx: EvalContext) -> Any:

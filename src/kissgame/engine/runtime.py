@@ -154,8 +154,10 @@ def choice_views(story: Story, state: GameState) -> tuple[ChoiceView, ...]:
 def available_choice_ids(story: Story, state: GameState) -> list[str]:
     """Ids of the choices the player can take now (no labels rendered: the fast path)."""
     ctx = context(state)
+    # a choice with no condition and no once is always available: skip the call
     return [choice.id for choice in story.scenes[state.scene].choices
-            if choice_status(state, choice, ctx) is ChoiceStatus.AVAILABLE]
+            if (choice.condition is None and not choice.once)
+            or choice_status(state, choice, ctx) is ChoiceStatus.AVAILABLE]
 
 
 def choose(story: Story, state: GameState, choice_id: str) -> GameState:
