@@ -68,6 +68,7 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
         "once": "true makes the choice once-only: it never shows again after it is taken",
         "tags": "a list of free words",
         "reply": "text shown after the choice is taken, before the target scene's text",
+        "fallback": "true: offered only when no other choice is available (label: Continue)",
     },
     "conditional": {
         "if": "the condition that picks the 'then' blocks (else the 'else' blocks)",
@@ -197,9 +198,9 @@ def story_schema(story: Story | None = None) -> dict[str, Any]:
         "properties": _props(
             "choice", id=_ID, label=string, to=_enum(string, scene_ids), **{"if": _EXPR},
             locked=string, do=_EFFECTS, once={"type": "boolean"}, tags=_TAGS,
-            reply={"$ref": "#/$defs/text"}),
-        "required": ["label"],
-        "anyOf": [{"required": ["to"]}, {"required": ["reply"]}],
+            reply={"$ref": "#/$defs/text"}, fallback={"type": "boolean"}),
+        "anyOf": [{"required": ["label", "to"]}, {"required": ["label", "reply"]},
+                  {"required": ["fallback"]}],
         "additionalProperties": False,
     }
     scene = {

@@ -13,4 +13,4 @@ def test_example_checks_and_explores(capsys):
     assert main(["check", str(EXAMPLE)]) == 0
     assert main(["explore", str(EXAMPLE)]) == 0
     out = capsys.readouterr().out
-    assert "endings reached: 2/2" in out and "scenes reached: 4/4" in out
+    assert "endings reached: 3/3" in out and "scenes reached: 5/5" in out

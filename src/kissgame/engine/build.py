@@ -94,7 +94,8 @@ MANIFEST_FIELDS = {
 FILE_FIELDS = {"episode", "vars", "scenes"}
 SCENE_FIELDS = {"id", "title", "episode", "text", "on_enter", "choices", "next", "ending", "tags",
                 "assume"}
-CHOICE_FIELDS = {"id", "label", "to", "if", "locked", "do", "once", "tags", "reply"}
+CHOICE_FIELDS = {"id", "label", "to", "if", "locked", "do", "once", "tags", "reply",
+                 "fallback"}
 CHARACTER_FIELDS = {"name", "color"}
 METER_FIELDS = {"label", "var", "max"}
 ENDING_FIELDS = {"title", "turns_on", "hint"}
@@ -580,8 +581,10 @@ def _assumptions(b: _Builder, s: dict[str, Any], file: str, sid: str) -> tuple[E
 def _choice(b: _Builder, raw: Any, file: str, span: SourceSpan, sid: str,
             characters: dict[str, Character]) -> Choice | None:
     replies = isinstance(raw, dict) and "reply" in raw  # with a reply, 'to' defaults to here
+    fallback = isinstance(raw, dict) and raw.get("fallback") is True  # label: "Continue"
+    required = ("to",) if fallback else ("label", "to")
     c = b.mapping(raw, file, span, f"a choice in '{sid}'", CHOICE_FIELDS,
-                  ("label",) if replies else ("label", "to"))
+                  required[:-1] if replies else required)
     if c is None or ("to" not in c and not replies):
         return None
     target = (b.string(c, "to", file, "a choice") or "") if "to" in c else sid
@@ -607,12 +610,14 @@ def _choice(b: _Builder, raw: Any, file: str, span: SourceSpan, sid: str,
     if not isinstance(once, bool):
         b.error(WRONG_SHAPE, "'once' must be true or false", b.here(file, c, "once"))
         once = False
-    label = b.template(c.get("label", ""), b.text_span(file, c, "label"), "a choice label",
-                       f"{site}/label")
+    if not isinstance(c.get("fallback", False), bool):
+        b.error(WRONG_SHAPE, "'fallback' must be true or false", b.here(file, c, "fallback"))
+    label = b.template(c.get("label", "Continue" if fallback else ""),
+                       b.text_span(file, c, "label"), "a choice label", f"{site}/label")
     reply = _blocks(b, c["reply"], file, c, "reply", characters, f"{site}/reply") if (
         replies) else ()
     return Choice(cid, label, target, where, condition, locked, effects, once,
-                  b.string_list(c, "tags", file, "a choice"), reply)
+                  b.string_list(c, "tags", file, "a choice"), reply, fallback)
 
 
 def _blocks(b: _Builder, raw: Any, file: str, parent: Any, key: Any,

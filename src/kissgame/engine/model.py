@@ -12,7 +12,8 @@ from .text import Template
 
 COMPILED_FORMAT = 3
 """The shape of a compiled Story; caches of another shape are not used. 2: typed IR
-nodes, dice sites by place in the scene. 3: guarded (conditional) effects, choice replies."""
+nodes, dice sites by place in the scene. 3: guarded (conditional) effects, choice replies
+and fallbacks."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,8 @@ class Choice:
     tags: tuple[str, ...] = ()
     reply: tuple[Block, ...] = ()
     """Text shown after the choice is taken, above the target scene's own."""
+    fallback: bool = False
+    """Offered only when no other choice of the scene is available."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +79,10 @@ class Scene:
     tags: tuple[str, ...] = ()
     assume: tuple[Expr, ...] = ()
     """Conditions the scene's prose takes for granted; explore proves them."""
+
+    @property
+    def has_fallback(self) -> bool:
+        return any(choice.fallback for choice in self.choices)
 
     def choice(self, choice_id: str) -> Choice | None:
         for choice in self.choices:

@@ -125,24 +125,45 @@ class ChoiceStatus(StrEnum):
     """Its condition is false and it has no ``locked`` text."""
     TAKEN = "taken"
     """A once-only choice already taken."""
+    WAITING = "waiting"
+    """A fallback choice while another choice is available: not shown."""
 
 
-def choice_status(state: GameState, choice: Choice, ctx: EvalContext | None = None) -> ChoiceStatus:
-    """Whether ``choice`` (of the state's scene) can be taken now, and if not, why."""
+def choice_status(state: GameState, choice: Choice, ctx: EvalContext | None = None,
+                  scene: Scene | None = None) -> ChoiceStatus:
+    """Whether ``choice`` (of the state's scene) can be taken now, and if not, why.
+
+    A fallback choice is WAITING while another choice of ``scene`` is available (without
+    ``scene`` its own condition alone decides)."""
     if choice.once and OnceKey(state.scene, choice.id) in state.once:
         return ChoiceStatus.TAKEN
-    if choice.condition is None or choice.condition.evaluate(ctx or context(state)):
+    ctx = ctx or context(state)
+    if choice.condition is None or choice.condition.evaluate(ctx):
+        if choice.fallback and scene is not None and _fallback_id(state, scene, ctx) != choice.id:
+            return ChoiceStatus.WAITING
         return ChoiceStatus.AVAILABLE
     return ChoiceStatus.HIDDEN if choice.locked_reason is None else ChoiceStatus.LOCKED
 
 
+def _fallback_id(state: GameState, scene: Scene, ctx: EvalContext) -> str | None:
+    """The fallback choice to offer: the first available one when nothing else is."""
+    found = None
+    for choice in scene.choices:
+        if choice_status(state, choice, ctx) is ChoiceStatus.AVAILABLE:
+            if not choice.fallback:
+                return None
+            found = found or choice.id
+    return found
+
+
 def choice_views(story: Story, state: GameState) -> tuple[ChoiceView, ...]:
-    """The choices to show: available ones, plus locked ones that carry a reason."""
+    """The choices to show: available ones, plus locked ones that carry a reason; a
+    fallback choice only when no other is available."""
     scene = story.scenes[state.scene]
     ctx = context(state)
     views = []
     for choice in scene.choices:
-        status = choice_status(state, choice, ctx)
+        status = choice_status(state, choice, ctx, scene)
         if status is ChoiceStatus.AVAILABLE:
             views.append(ChoiceView(choice.id, render(choice.label, ctx), choice.target))
         elif status is ChoiceStatus.LOCKED:
@@ -154,10 +175,16 @@ def choice_views(story: Story, state: GameState) -> tuple[ChoiceView, ...]:
 def available_choice_ids(story: Story, state: GameState) -> list[str]:
     """Ids of the choices the player can take now (no labels rendered: the fast path)."""
     ctx = context(state)
+    scene = story.scenes[state.scene]
     # a choice with no condition and no once is always available: skip the call
-    return [choice.id for choice in story.scenes[state.scene].choices
-            if (choice.condition is None and not choice.once)
-            or choice_status(state, choice, ctx) is ChoiceStatus.AVAILABLE]
+    ids = [choice.id for choice in scene.choices
+           if not choice.fallback and ((choice.condition is None and not choice.once)
+                                       or choice_status(state, choice, ctx)
+                                       is ChoiceStatus.AVAILABLE)]
+    if not ids and scene.has_fallback:
+        fallback = _fallback_id(state, scene, ctx)
+        return [fallback] if fallback is not None else []
+    return ids
 
 
 def choose(story: Story, state: GameState, choice_id: str) -> GameState:
@@ -166,7 +193,7 @@ def choose(story: Story, state: GameState, choice_id: str) -> GameState:
     choice = scene.choice(choice_id)
     if choice is None:
         raise InvalidChoice(f"scene '{scene.id}' has no choice '{choice_id}'")
-    status = choice_status(state, choice)
+    status = choice_status(state, choice, None, scene)
     if status is ChoiceStatus.TAKEN:
         raise InvalidChoice(f"choice '{choice_id}' in '{scene.id}' was already taken")
     if status is not ChoiceStatus.AVAILABLE:
