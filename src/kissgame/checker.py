@@ -150,5 +150,8 @@ def check(root: str | Path,
     found = list(result.diagnostics)
     if result.story is not None and not any(is_load_error(d) for d in found):
         found += lint(result.story)
-    found.sort(key=lambda d: (d.span.file, d.span.line, d.span.col, d.code))
+    # The load errors first (a file that did not parse explains much of the rest),
+    # and each finding once.
+    found = sorted(set(found), key=lambda d: (not is_load_error(d), d.span.file, d.span.line,
+                                              d.span.col, d.code, d.message))
     return result, found

@@ -31,6 +31,7 @@ from typing import Any
 
 import yaml
 
+from . import yamlwords
 from .engine.build import LocDict, LocList, build_story
 from .engine.diagnostics import (
     BAD_NUMBER,
@@ -50,6 +51,7 @@ from .engine.diagnostics import (
     has_errors,
 )
 from .engine.model import Story
+from .followon import drop_follow_ons
 from .printable import CONTROL, has_controls, printable
 
 try:
@@ -317,12 +319,8 @@ def parse_yaml(text: str, display: str,
             if budget is not None:
                 budget.left -= reader.nodes
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        message = " ".join(x for x in (exc.context, exc.problem) if x) or "invalid YAML"
-        if "\t" in message or "tab" in message.lower():
-            message += " (indent with spaces, not tabs)"
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        return problem(YAML_SYNTAX, f"YAML syntax error: {printable(message)}", line, col)
+        message, line, col = yamlwords.explain(exc, text)
+        return problem(YAML_SYNTAX, printable(message), line, col)
     except yaml.reader.ReaderError as exc:
         line, col = _reader_error_place(text, exc.position)
         return problem(YAML_SYNTAX, f"the file holds a character YAML does not allow "
@@ -333,6 +331,11 @@ def parse_yaml(text: str, display: str,
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         return problem(YAML_SYNTAX, f"YAML error: {printable(str(exc))}", line, col)
     except _YamlProblem as exc:
+        hint = yamlwords.quote_hint(text, exc.line)
+        if hint is not None and hint[0].startswith("this paragraph starts with *"):
+            # `- *italics*` reads as an alias
+            return problem(exc.code, f"{printable(str(exc))}; {hint[0]}", exc.line + 1,
+                           hint[1])
         return problem(exc.code, printable(str(exc)), exc.line + 1, exc.col + 1)
     if data is None:
         return problem(WRONG_SHAPE, "file is empty")
@@ -406,6 +409,7 @@ def _load_story(root: Path, texts: Mapping[Path, str]) -> LoadResult:
     manifest, found = _read(manifest_path, texts, budget)
     diagnostics += found
     files: list[tuple[str, Any]] = []
+    lost: list[str] = []  # the text of files that failed to parse
     paths = story_files(root)
     for path in paths:
         if has_controls(path.relative_to(root).as_posix()):
@@ -418,14 +422,27 @@ def _load_story(root: Path, texts: Mapping[Path, str]) -> LoadResult:
         diagnostics += found
         if data is not None:
             files.append((_display(path), data))
+        elif any(d.code == YAML_SYNTAX.code for d in found):
+            lost.append(_lost_text(path, texts))
     if manifest is None:
         return LoadResult(None, diagnostics)
     story, found = build_story(manifest, files, manifest_file=_display(manifest_path),
                                root=str(root))
-    diagnostics += found
+    diagnostics += drop_follow_ons(found, lost)
     if story is not None:
         story = dataclasses.replace(story, fingerprint=fingerprint(root))
     return LoadResult(story, diagnostics)
+
+
+def _lost_text(path: Path, texts: Mapping[Path, str]) -> str:
+    """The text of a file that failed to parse, to know which names vanished with it."""
+    if path in texts:
+        return texts[path]
+    try:
+        with path.open("rb") as handle:
+            return handle.read(MAX_FILE_BYTES).decode(errors="replace")
+    except OSError:
+        return ""
 
 
 def _read(path: Path, texts: Mapping[Path, str],

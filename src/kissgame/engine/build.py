@@ -24,6 +24,7 @@ from .diagnostics import (
     MISSING_START,
     OVER_LIMIT,
     STORY_FORMAT,
+    TYPE_MISMATCH,
     UNDECLARED_ENDING,
     UNKNOWN_EPISODE,
     UNKNOWN_FIELD,
@@ -181,13 +182,13 @@ class _Builder:
         if value is None and default is None and key not in mapping:
             return None
         if isinstance(value, bool) or value is None:
-            self.error(WRONG_SHAPE, f"'{key}' of {what} must be text, not {_kind(value)}",
+            self.error(WRONG_SHAPE, f"'{key}' of {what} must be text, {_not_text(value)}",
                        self.here(file, mapping, key))
             return default
         if isinstance(value, int | float):
             return str(value)
         if not isinstance(value, str):
-            self.error(WRONG_SHAPE, f"'{key}' of {what} must be text, not {_kind(value)}",
+            self.error(WRONG_SHAPE, f"'{key}' of {what} must be text, {_not_text(value)}",
                        self.here(file, mapping, key))
             return default
         return value
@@ -288,14 +289,22 @@ class _Builder:
 
     def template(self, value: Any, span: SourceSpan, what: str, site: str) -> Template:
         if isinstance(value, bool) or value is None:
-            self.error(WRONG_SHAPE, f"{what} must be text, not {_kind(value)}", span)
+            self.error(WRONG_SHAPE, f"{what} must be text, {_not_text(value)}", span)
             return ("",)
         if isinstance(value, int | float):
             value = str(value)
         if not isinstance(value, str):
-            self.error(WRONG_SHAPE, f"{what} must be text, not {_kind(value)}", span)
+            self.error(WRONG_SHAPE, f"{what} must be text, {_not_text(value)}", span)
             return ("",)
         return parse_template(value, span, self.diagnostics, site)
+
+
+def _not_text(value: Any) -> str:
+    """Why ``value`` is not text, in a writer's words."""
+    if isinstance(value, bool):
+        return (f"but was read as {str(value).lower()}: YAML reads an unquoted yes, no, on, "
+                "off, true or false as true/false; quote it")
+    return f"not {_kind(value)}"
 
 
 def _kind(value: Any) -> str:
@@ -713,6 +722,11 @@ def _resolve(b: _Builder, story: Story, m: dict[str, Any], manifest_file: str) -
             for expr in effect_guards(choice.effects):
                 checker.check_condition(expr)
     b.diagnostics.extend(checker.diagnostics)
+    for name in sorted(checker.text_into_bool):
+        decl = story.vars[name]
+        b.error(TYPE_MISMATCH, f"variable '{name}' starts as {str(decl.initial).lower()} and so "
+                "holds true/false, but is given text: YAML reads an unquoted yes, no, on or "
+                "off as true/false; quote its initial value", decl.span)
     return checker.used
 
 

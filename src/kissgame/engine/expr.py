@@ -259,6 +259,31 @@ class _Converter:
         raise self.fail(f"{type(node).__name__.lower()} is not allowed in a story expression", node)
 
 
+_QUOTED = re.compile(r"\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*'")
+_SLIPS = [  # (pattern outside quotes, message): what other languages taught a writer
+    (re.compile(r"[\u201c\u201d\u2018\u2019]"),
+     "curly quotes ({0}) do not start text here; use straight quotes \" or '"),
+    (re.compile(r"&&"), "write 'and' instead of '&&'"),
+    (re.compile(r"\|\|"), "write 'or' instead of '||'"),
+    (re.compile(r"!(?!=)"), "write 'not' instead of '!'"),
+]
+_LONE_EQUALS = re.compile(r"(?<![=!<>+\-*/%])=(?!=)")
+
+
+def _slip(source: str, mode: str) -> tuple[str, int] | None:
+    """A writer's message and offset for a well-known slip in ``source``, or None."""
+    bare = _QUOTED.sub(lambda m: " " * len(m.group()), source)
+    for pattern, message in _SLIPS:
+        found = pattern.search(bare)
+        if found:
+            return message.format(found.group()), found.start()
+    if mode == "eval":
+        found = _LONE_EQUALS.search(bare)
+        if found:
+            return "'=' sets a value; to compare in a condition, write '=='", found.start()
+    return None
+
+
 def _parse(source: str, mode: str) -> ast.AST:
     if len(source) > MAX_SOURCE:
         raise ParseFailure(f"expression longer than {MAX_SOURCE} characters", 0, OVER_LIMIT)
@@ -269,6 +294,9 @@ def _parse(source: str, mode: str) -> ast.AST:
     try:
         return ast.parse(source, mode=mode)
     except SyntaxError as exc:
+        hint = _slip(source, mode)
+        if hint is not None:
+            raise ParseFailure(*hint) from None
         line = (exc.lineno or 1) - 1
         before = sum(len(x) + 1 for x in source.split("\n")[:line])
         offset = before + max((exc.offset or 1) - 1, 0)
@@ -684,6 +712,8 @@ class TypeChecker:
         self.scene_ids = scene_ids
         self.used: set[str] = set()
         self.diagnostics: list[Diagnostic] = []
+        self.text_into_bool: set[str] = set()
+        """Variables that hold true/false but are assigned text (a YAML ``no``?)."""
 
     def _report(self, descriptor: Descriptor, message: str, expr: Expr, off: int) -> None:
         self.diagnostics.append(descriptor.at(span_at(expr.span, expr.source, off), message))
@@ -792,6 +822,8 @@ class TypeChecker:
                 assign.span, f"'{assign.op}' needs a number variable; '{assign.name}' is a "
                 f"{target}"))
         elif value_t not in (target, ANY):
+            if (target, value_t) == (BOOL, STRING):
+                self.text_into_bool.add(assign.name)
             self.diagnostics.append(TYPE_MISMATCH.at(
                 assign.span, f"'{assign.name}' is a {target}, cannot assign a {value_t}"))
 
