@@ -53,6 +53,15 @@ def error(message: str) -> None:
     print(f"kissgame: error: {printable(message)}", file=sys.stderr)
 
 
+def _story_of(recording: Path) -> Path:
+    """The story folder a recording sits in (``story/recordings/x.yaml``), else the
+    built-in story."""
+    for folder in recording.resolve().parents:
+        if (folder / "story.yaml").is_file():
+            return folder
+    return default_story_root()
+
+
 def _story_dir(value: str | None) -> Path:
     if value is None:
         return default_story_root()
@@ -139,8 +148,10 @@ def cmd_explore(args: argparse.Namespace) -> int:
     clear()
     stats = story_stats(story, seed=args.seed) if args.stats and not report.interrupted \
         else None
-    if args.write_recordings:
-        out = Path(args.write_recordings)
+    if args.write_recordings is not None:
+        from .loader import RECORDINGS
+
+        out = Path(args.write_recordings or root / RECORDINGS)
         for eid, path in report.endings.items():
             if path is not None:
                 seed = report.ending_seeds.get(eid, args.seed)
@@ -247,7 +258,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     except RecordingError as exc:
         error(str(exc))
         return EXIT_FAIL
-    root = _story_dir(args.story)
+    root = _story_dir(args.story) if args.story else _story_of(Path(args.file))
     story = _load_or_report(root)
     if story is None:
         return EXIT_FAIL
@@ -454,14 +465,16 @@ def build_parser() -> argparse.ArgumentParser:
                    f"searches (default {DEFAULT_MAX_STATES})")
     p.add_argument("--stats", action="store_true", help="also report story size and "
                    "average choices and words per playthrough")
-    p.add_argument("--write-recordings", metavar="DIR",
-                   help="write the shortest path to each ending as a recording in DIR")
+    p.add_argument("--write-recordings", metavar="DIR", nargs="?", const="",
+                   help="write the shortest path to each ending as a recording in DIR "
+                   "(default: the story's recordings/ folder)")
     p.set_defaults(func=cmd_explore)
 
     p = command("replay", "replay a recording headless and print the transcript")
     p.add_argument("file", metavar="FILE",
                    help="a recording (YAML), as exported by the game or by explore")
-    p.add_argument("--story", metavar="DIR", help=DIR_HELP)
+    p.add_argument("--story", metavar="DIR", help="story folder (default: the one the "
+                   "recording is in, else the built-in story)")
     p.add_argument("--transcript", action="store_true", help="print the canonical transcript "
                    "(the format of golden transcript files)")
     p.add_argument("--update", action="store_true", help="write the golden transcript the "

@@ -342,10 +342,15 @@ def parse_yaml(text: str, display: str,
     return data, reader.warnings
 
 
+RECORDINGS = "recordings"
+"""The folder of a story's recordings: beside its scenes, never read as scenes."""
+
+
 def story_files(root: Path) -> list[Path]:
-    """Every scene file under ``root`` (not the manifest), in a stable order."""
+    """Every scene file under ``root`` (not the manifest, not recordings), in a stable order."""
     files = [p for p in root.rglob("*.yaml") if p.is_file()
-             and not any(part.startswith(".") for part in p.relative_to(root).parts)]
+             and not any(part.startswith(".") for part in p.relative_to(root).parts)
+             and p.relative_to(root).parts[0] != RECORDINGS]
     return sorted((p for p in files if p != root / MANIFEST), key=lambda p: p.as_posix())
 
 

@@ -553,9 +553,12 @@ def _scene(b: _Builder, raw: Any, file: str, span: SourceSpan, file_episode: str
     seen: dict[str, Choice] = {}
     for choice in choices:
         if choice.id in seen:
+            first = seen[choice.id].span
             b.error(DUPLICATE_CHOICE,
-                    f"two choices in '{sid}' have the id '{choice.id}'; give them "
-                    "different 'id' fields", choice.span)
+                    f"two choices in '{sid}' have the id '{choice.id}' (lines {first.line} and "
+                    f"{choice.span.line}; a choice's id is its target's unless it has an 'id'); "
+                    "give them different 'id' fields, so saves and recordings can tell them "
+                    "apart", choice.span)
         seen[choice.id] = choice
     ending = b.string(s, "ending", file, "a scene", default=None) if "ending" in s else None
     assume = _assumptions(b, s, file, sid) if "assume" in s else ()
