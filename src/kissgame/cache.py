@@ -54,7 +54,7 @@ from .engine.diagnostics import Diagnostic, Severity, SourceSpan
 from .engine.expr import Assign, Bounds, Expr
 from .engine.ir import NODE_TYPES, ValueType
 from .engine.model import COMPILED_FORMAT, Scene, Story
-from .engine.text import Branch
+from .engine.text import Branch, Variation
 from .loader import MANIFEST, LoadResult, fingerprint, load_story
 from .printable import has_controls
 from .resources import cache_dir, data_dir
@@ -212,7 +212,8 @@ class LazyScenes(Mapping):
 _CLASSES: set[type] = {
     cls for cls in vars(model).values()
     if isinstance(cls, type) and cls.__module__ == model.__name__
-} | {Diagnostic, SourceSpan, Severity, Expr, Assign, Bounds, Branch, ValueType, *NODE_TYPES}
+} | {Diagnostic, SourceSpan, Severity, Expr, Assign, Bounds, Branch, Variation, ValueType,
+                  *NODE_TYPES}
 _FIELDS: dict[type, Callable[[Any], tuple]] = {cls: _fields(cls) for cls in _CLASSES}
 ALLOWED: dict[tuple[str, str], type] = {
     (cls.__module__, cls.__qualname__): cls for cls in (*_CLASSES, LazyScenes)}

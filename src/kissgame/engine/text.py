@@ -1,7 +1,10 @@
-"""Text that varies with state: ``{expr}`` interpolation and ``{if}...{elif}...{else}...{end}``.
+"""Text that varies with state: ``{expr}`` interpolation, ``{if}...{elif}...{else}...{end}``
+and variations ``{a|b}`` (sequence), ``{&a|b}`` (cycle), ``{~a|b}`` (shuffle), ``{!a|b}``
+(once-only).
 
 A template is parsed once into a tuple of parts, each a literal ``str``, an ``Expr``
-to interpolate, or a ``Branch`` (conditions with their parts, plus the else parts).
+to interpolate, a ``Branch`` (conditions with their parts, plus the else parts) or a
+``Variation``.
 """
 
 from __future__ import annotations
@@ -10,9 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from .diagnostics import BRACE_PROBLEM, Diagnostic, SourceSpan
-from .expr import EvalContext, Expr, ParseFailure, parse_expression_ir, span_at
+from .expr import EvalContext, Expr, ParseFailure, call_site, parse_expression_ir, roll, span_at
 
-Template = tuple["str | Expr | Branch", ...]
+Template = tuple["str | Expr | Branch | Variation", ...]
 """A parsed text: literal strings, expressions to show, and conditional branches."""
 
 
@@ -20,6 +23,40 @@ Template = tuple["str | Expr | Branch", ...]
 class Branch:
     arms: tuple[tuple[Expr, Template], ...]
     otherwise: Template
+
+
+@dataclass(frozen=True, slots=True)
+class Variation:
+    """Options picked by how many times ``scene`` has been entered, so the same state
+    always shows the same option and rewinding shows what was shown."""
+
+    kind: str  # "sequence", "cycle", "shuffle" or "once"
+    options: tuple[str, ...]
+    scene: str
+    site: int
+
+    def pick(self, ctx: EvalContext) -> str:
+        n = max(ctx.visits.get(self.scene, 1), 1) - 1  # this is the scene's n-th visit
+        options = self.options
+        if self.kind == "cycle":
+            return options[n % len(options)]
+        if self.kind == "once":
+            return options[n] if n < len(options) else ""
+        if self.kind == "shuffle":
+            return options[int(roll(ctx.seed, n, self.site) * len(options))]
+        return options[min(n, len(options) - 1)]
+
+
+_KINDS = {"&": "cycle", "~": "shuffle", "!": "once"}
+
+
+def _variation(inner: str, site: str) -> Variation | None:
+    """A ``{a|b}`` variation, if ``inner`` (between the braces) is one."""
+    if "|" not in inner or inner.lstrip().startswith(("if ", "if(", "elif ")):
+        return None
+    kind = _KINDS.get(inner[:1], "sequence")
+    body = inner[1:] if inner[:1] in _KINDS else inner
+    return Variation(kind, tuple(body.split("|")), site.split("/", 1)[0], call_site(site))
 
 
 _Frame = tuple[list[Any], list[tuple[Expr, Template]], "Expr | None", int]
@@ -98,6 +135,17 @@ def parse_template(text: str, span: SourceSpan, diags: list[Diagnostic],
             literal.append(text[i:nxt])
             i = nxt
             continue
+        plain_end = text.find("}", i + 1)
+        if plain_end > 0 and "{" not in text[i + 1 : plain_end]:
+            # variations are prose: apostrophes in them are not quotes
+            count += 1
+            found = _variation(text[i + 1 : plain_end], f"{site}/{count}")
+            if found is not None:
+                flush()
+                parts.append(found)
+                i = plain_end + 1
+                continue
+            count -= 1
         end = _close_brace(text, i + 1)
         if end < 0:
             diags.append(BRACE_PROBLEM.at(span_at(span, text, i),
@@ -183,6 +231,8 @@ def _render_into(parts: Template, ctx: EvalContext, out: list[str]) -> None:
                     break
             else:
                 _render_into(part.otherwise, ctx, out)
+        elif isinstance(part, Variation):
+            out.append(part.pick(ctx))
         else:
             value = part.evaluate(ctx)
             if isinstance(value, bool):
