@@ -55,3 +55,14 @@ def test_labels_vary_too():
     story = _story("x", label="{Knock|Knock again}")
     state = choose(story, new_game(story, seed=1), "again")
     assert current(story, state).choices[0].label == "Knock again"
+
+
+def test_words_in_a_variation_are_not_variables_to_the_editor():
+    from kissgame.lsp.index import index_text
+
+    text = ("scenes:\n  - id: a\n    text: \"{door|It's the door} {door}\"\n"
+            "    ending: done\n")
+    index = index_text(text, False)
+    assert index is not None
+    doors = [o for o in index.occurrences if o.name == "door"]
+    assert len(doors) == 1 and doors[0].col > 20

@@ -59,6 +59,15 @@ def _variation(inner: str, site: str) -> Variation | None:
     return Variation(kind, tuple(body.split("|")), site.split("/", 1)[0], call_site(site))
 
 
+def variation_end(text: str, start: int) -> int:
+    """Index of the ``}`` closing a variation opened before ``start``, or -1 if that
+    brace is no variation. Variations are prose: an apostrophe in one is no quote."""
+    end = text.find("}", start)
+    if end < 0 or "{" in text[start:end] or _variation(text[start:end], "") is None:
+        return -1
+    return end
+
+
 _Frame = tuple[list[Any], list[tuple[Expr, Template]], "Expr | None", int]
 _ELSE = object()  # marks, while parsing, that the parts that follow are an {else} arm
 
@@ -135,17 +144,15 @@ def parse_template(text: str, span: SourceSpan, diags: list[Diagnostic],
             literal.append(text[i:nxt])
             i = nxt
             continue
-        plain_end = text.find("}", i + 1)
-        if plain_end > 0 and "{" not in text[i + 1 : plain_end]:
-            # variations are prose: apostrophes in them are not quotes
+        end = variation_end(text, i + 1)
+        if end > 0:
             count += 1
-            found = _variation(text[i + 1 : plain_end], f"{site}/{count}")
-            if found is not None:
-                flush()
-                parts.append(found)
-                i = plain_end + 1
-                continue
-            count -= 1
+            found = _variation(text[i + 1 : end], f"{site}/{count}")
+            assert found is not None
+            flush()
+            parts.append(found)
+            i = end + 1
+            continue
         end = _close_brace(text, i + 1)
         if end < 0:
             diags.append(BRACE_PROBLEM.at(span_at(span, text, i),

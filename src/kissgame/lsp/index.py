@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from ..engine.build import BOUNDED_VAR_FIELDS
+from ..engine.text import variation_end
 from ..loader import MAX_FILE_BYTES, YamlLoader
 
 SCENE, VAR, SPEAKER, ENDING, EPISODE, FIELD = (
@@ -226,6 +227,9 @@ class _Walker:
                 continue
             if source[i] != "{":
                 i += 1
+                continue
+            if (close := variation_end(source, i + 1)) > 0:  # prose, not names
+                i = close + 1
                 continue
             close = _close_brace(source, i + 1)
             if close < 0:
