@@ -133,8 +133,14 @@ def _progress_printer():
     return show, clear
 
 
+def _jobs(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {text!r}")
+    return int(text)
+
+
 def cmd_explore(args: argparse.Namespace) -> int:
-    from .explorer import explore, story_stats
+    from .explorer import default_jobs, explore, story_stats
     from .recording import Recording, run_recording, transcript_text, write_recording
 
     root = _story_dir(args.dir)
@@ -144,7 +150,8 @@ def cmd_explore(args: argparse.Namespace) -> int:
     runs = DEFAULT_RUNS if args.runs is None else args.runs
     show, clear = _progress_printer()
     report = explore(story, max_states=args.max_states, runs=runs, seed=args.seed,
-                     progress=show, playthroughs=runs)
+                     progress=show, playthroughs=runs,
+                     jobs=default_jobs() if args.jobs is None else args.jobs)
     clear()
     stats = story_stats(story, seed=args.seed) if args.stats and not report.interrupted \
         else None
@@ -217,6 +224,8 @@ def _print_explore(story, report, args: argparse.Namespace) -> None:
     holds = "" if report.proven or not assumed else " (the others are not proven to hold)"
     print(f"assumptions: {assumed}, broken: {len(report.assumption_failures)}{holds}; "
           f"runtime errors: {len(report.runtime_errors)}")
+    print(f"speed: {report.states_per_second:,.0f} states/s breadth-first, "
+          f"{report.seconds:.1f} s in all, {report.jobs} process(es)")
     for finding in report.diagnostics(story):
         print(finding.format())
 
@@ -468,6 +477,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--write-recordings", metavar="DIR", nargs="?", const="",
                    help="write the shortest path to each ending as a recording in DIR "
                    "(default: the story's recordings/ folder)")
+    p.add_argument("--jobs", type=_jobs, default=None, metavar="N",
+                   help="worker processes for large searches; the findings are the same "
+                   "for any N (default: one per core)")
     p.set_defaults(func=cmd_explore)
 
     p = command("replay", "replay a recording headless and print the transcript")

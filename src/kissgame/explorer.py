@@ -10,10 +10,16 @@ playthroughs; then whatever needs the whole space searched is reported as unprov
 
 from __future__ import annotations
 
+import dataclasses
+import multiprocessing
+import os
+import pickle
 import random
+import signal
 import statistics
+import time
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -117,6 +123,16 @@ class ExploreReport:
     arms: TextArms | None = None
     arms_shown: set[int] = field(default_factory=set)
     playthroughs: Playthroughs | None = None
+    jobs: int = 1
+    """Processes that searched: 1 unless some search level was large enough for more."""
+    seconds_breadth_first: float = 0.0
+    seconds: float = 0.0
+
+    @property
+    def states_per_second(self) -> float:
+        """Breadth-first search's rate: states visited (rendered, every choice taken)."""
+        return self.states_explored / self.seconds_breadth_first \
+            if self.seconds_breadth_first else 0.0
 
     @property
     def ok(self) -> bool:
@@ -150,6 +166,9 @@ class ExploreReport:
             "untaken_choices": [{"scene": s, "choice": c} for s, c in self.untaken_choices],
             "dead_ends": [{"scene": s, "path": p} for s, p in self.dead_ends],
             "states_explored": self.states_explored,
+            "states_per_second": round(self.states_per_second),
+            "seconds": round(self.seconds, 3),
+            "jobs": self.jobs,
             "exhaustive": self.exhaustive,
             "interrupted": self.interrupted,
             "proven": self.proven,
@@ -211,7 +230,11 @@ class ExploreReport:
 
 
 class _Tracker:
-    """Looks at every state the searches reach: what it shows, what breaks in it."""
+    """Looks at every state the searches reach: what it shows, what breaks in it.
+
+    Everything it finds goes through the ``_found_*`` methods, so a worker's tracker
+    (``_Recorder``) can turn findings into events that the main process applies later,
+    in search order."""
 
     def __init__(self, story: Story, report: ExploreReport, render: bool = True):
         self.story = story
@@ -223,18 +246,50 @@ class _Tracker:
         report.arms = self.arms if render else None
         self.uncovered = {sid: set(ids) for sid, ids in self.arms.by_scene.items() if ids}
 
-    def runtime_error(self, exc: StoryRuntimeError, scene: str,
-                      path: list[str] | tuple[str, ...]) -> None:
-        d = exc.diagnostic
+    def apply(self, events: list[tuple]) -> None:
+        for name, *args in events:
+            getattr(self, name)(*args)
+
+    def _found_reached(self, scene: str) -> None:
+        self.report.scenes_reached.add(scene)
+
+    def _found_error(self, d: Diagnostic, scene: str, path: list[str]) -> None:
         key = (d.code, d.span.file, d.span.line, d.span.col)
         known = self.report.runtime_errors.get(key)
         if known is None or len(path) < len(known.path):
-            self.report.runtime_errors[key] = RuntimeFinding(d, scene, list(path))
+            self.report.runtime_errors[key] = RuntimeFinding(d, scene, path)
+
+    def _found_shown(self, scene: str, shown: set[int]) -> None:
+        self.report.arms_shown |= shown
+        uncovered = self.uncovered.get(scene)
+        if uncovered:
+            uncovered -= shown
+
+    def _found_ending(self, ending: str, path: list[str], seed: int) -> None:
+        if self.report.endings.get(ending, 1) is None:
+            self.report.endings[ending] = path
+            self.report.ending_seeds[ending] = seed
+
+    def _found_dead_end(self, scene: str, path: list[str]) -> None:
+        if scene not in self.dead_scenes:
+            self.dead_scenes.add(scene)
+            self.report.dead_ends.append((scene, path))
+
+    def _found_broken(self, scene: str, i: int, path: list[str]) -> None:
+        known = self.report.assumption_failures.get((scene, i))
+        if known is None or len(path) < len(known):
+            self.report.assumption_failures[(scene, i)] = path
+
+    def _found_taken(self, scene: str, choice_id: str) -> None:
+        self.taken.add((scene, choice_id))
+
+    def runtime_error(self, exc: StoryRuntimeError, scene: str,
+                      path: list[str] | tuple[str, ...]) -> None:
+        self._found_error(exc.diagnostic, scene, list(path))
 
     def visit(self, state: GameState) -> list[str]:
         """Record what this state shows; return the choices available in it."""
-        report = self.report
-        report.scenes_reached.add(state.scene)
+        self._found_reached(state.scene)
         scene = self.story.scenes[state.scene]
         if scene.assume:
             self.check_assumptions(scene, state)
@@ -245,20 +300,15 @@ class _Tracker:
         except StoryRuntimeError as exc:
             self.runtime_error(exc, state.scene, state.path)
             return self._choices_despite_text(state)
-        uncovered = self.uncovered.get(state.scene)
-        if uncovered:
-            shown = self.arms.shown(scene, context(state), {c.id for c in beat.choices})
-            report.arms_shown |= shown
-            uncovered -= shown
+        if self.uncovered.get(state.scene):
+            self._found_shown(state.scene, self.arms.shown(scene, context(state),
+                                                           {c.id for c in beat.choices}))
         if scene.ending is not None:
-            if report.endings.get(scene.ending, 1) is None:
-                report.endings[scene.ending] = list(state.path)
-                report.ending_seeds[scene.ending] = state.seed
+            self._found_ending(scene.ending, list(state.path), state.seed)
             return []
         ids = [c.id for c in beat.choices if c.enabled]
-        if not ids and state.scene not in self.dead_scenes:
-            self.dead_scenes.add(state.scene)
-            report.dead_ends.append((state.scene, list(state.path)))
+        if not ids:
+            self._found_dead_end(state.scene, list(state.path))
         return ids
 
     def _choices_despite_text(self, state: GameState) -> list[str]:
@@ -275,19 +325,16 @@ class _Tracker:
         """The fast path, without rendering: endings, dead ends and choices."""
         ending = self.story.scenes[state.scene].ending
         if ending is not None:
-            if self.report.endings.get(ending, 1) is None:
-                self.report.endings[ending] = list(state.path)
-                self.report.ending_seeds[ending] = state.seed
+            self._found_ending(ending, list(state.path), state.seed)
             return []
         ids = self._choices_despite_text(state)
-        if not ids and state.scene not in self.dead_scenes:
-            self.dead_scenes.add(state.scene)
-            self.report.dead_ends.append((state.scene, list(state.path)))
+        if not ids:
+            self._found_dead_end(state.scene, list(state.path))
         return ids
 
     def step(self, state: GameState, choice_id: str) -> GameState | None:
         """Take a choice; a runtime error in its effects is a finding, not a crash."""
-        self.taken.add((state.scene, choice_id))
+        self._found_taken(state.scene, choice_id)
         try:
             return choose(self.story, state, choice_id)
         except StoryRuntimeError as exc:
@@ -303,41 +350,238 @@ class _Tracker:
                 self.runtime_error(exc, scene.id, state.path)
                 continue
             if not holds:
-                known = self.report.assumption_failures.get((scene.id, i))
-                if known is None or len(state.path) < len(known):
-                    self.report.assumption_failures[(scene.id, i)] = list(state.path)
+                self._found_broken(scene.id, i, list(state.path))
+
+
+class _Recorder(_Tracker):
+    """A tracker whose findings become events, applied later by the main tracker in
+    search order. It drops only repeats of its own since ``reset``, which the main
+    tracker would ignore anyway, so the events say exactly what one tracker would."""
+
+    def __init__(self, story: Story, render: bool):
+        super().__init__(story, ExploreReport(scenes_total=len(story.scenes)), render)
+        self.key = StateKey(story)
+        self.guides: dict[str, _Guide] = {}
+        self.seen: set = set()  # the keys this worker has sent during breadth-first search
+        self.events: list[tuple] = []
+        self.reset({})
+
+    def reset(self, uncovered: dict[str, frozenset[int]]) -> None:
+        self.uncovered = {sid: set(ids) for sid, ids in uncovered.items()}
+        self.reached: set[str] = set()
+        self.dead_scenes = set()
+
+    def _found_reached(self, scene: str) -> None:
+        if scene not in self.reached:
+            self.reached.add(scene)
+            self.events.append(("_found_reached", scene))
+
+    def _found_shown(self, scene: str, shown: set[int]) -> None:
+        self.uncovered[scene] -= shown
+        self.events.append(("_found_shown", scene, shown))
+
+    def _found_dead_end(self, scene: str, path: list[str]) -> None:
+        if scene not in self.dead_scenes:
+            self.dead_scenes.add(scene)
+            self.events.append(("_found_dead_end", scene, path))
+
+    def _found_taken(self, scene: str, choice_id: str) -> None:
+        pass  # the main process knows which choices it takes from the expansions
+
+    def _found_error(self, d: Diagnostic, scene: str, path: list[str]) -> None:
+        self.events.append(("_found_error", d, scene, path))
+
+    def _found_ending(self, ending: str, path: list[str], seed: int) -> None:
+        self.events.append(("_found_ending", ending, path, seed))
+
+    def _found_broken(self, scene: str, i: int, path: list[str]) -> None:
+        self.events.append(("_found_broken", scene, i, path))
+
+    def expand(self, items: list, uncovered: dict[str, frozenset[int]], guide: str | None,
+               breadth_first: bool, freeze: bool) -> list[tuple]:
+        """Visit each state and take each of its choices: for each state its scene, the
+        events of its visit and, per choice, the events of taking it, the new state's
+        key and score and the new state (pickled when ``freeze``); key None when the
+        choice failed or led to a state already sent."""
+        self.reset(uncovered)
+        scorer = None
+        if guide is not None:
+            scorer = self.guides.get(guide) or self.guides.setdefault(
+                guide, _Guide(self.story, guide))
+        seen = self.seen if breadth_first else set()
+        names = tuple(self.story.vars)
+        out = []
+        for item in items:
+            state = _thaw(item, names)
+            self.events = []
+            ids = self.visit(state)
+            seen_events, kids = self.events, []
+            for choice_id in ids:
+                self.events = []
+                nxt = self.step(state, choice_id)
+                k = None if nxt is None else self.key(nxt)
+                if k is None or k in seen:
+                    kids.append((choice_id, self.events, None, 0.0, None))
+                    continue
+                seen.add(k)
+                score = scorer.score(nxt) if scorer is not None else 0.0
+                kept = _freeze(nxt, names) if freeze else nxt
+                kids.append((choice_id, self.events, k, score, kept))
+            out.append((state.scene, seen_events, kids))
+        self.events = []
+        return out
+
+    def playthroughs(self, runs: int, seed: int) -> tuple[Playthroughs, list[tuple]]:
+        self.reset({sid: frozenset(ids) for sid, ids in self.arms.by_scene.items() if ids})
+        self.events = []
+        out = random_playthroughs(self.story, runs, seed, self)
+        events, self.events = self.events, []
+        return out, events
+
+
+_FIELDS = tuple(f.name for f in dataclasses.fields(GameState))
+
+
+def _freeze(state: GameState, names: tuple[str, ...]) -> bytes:
+    """A state as bytes for another process: the variables as bare values in the
+    story's order when they are in it (the names are most of a pickled state)."""
+    values = state.vars
+    packed = tuple(values.values()) if tuple(values) == names else dict(values)
+    return pickle.dumps(tuple(packed if f == "vars" else getattr(state, f) for f in _FIELDS),
+                        pickle.HIGHEST_PROTOCOL)
+
+
+def _thaw(item: bytes | GameState, names: tuple[str, ...]) -> GameState:
+    if isinstance(item, GameState):
+        return item
+    fields = dict(zip(_FIELDS, pickle.loads(item), strict=True))
+    if isinstance(fields["vars"], tuple):
+        fields["vars"] = dict(zip(names, fields["vars"], strict=True))
+    return GameState(**fields)
+
+
+_WORKER: _Recorder | None = None
+PARALLEL_MIN = 64
+"""States in a search level below which it is expanded in the main process."""
+CHUNKS_PER_JOB = 3
+
+
+def _init_worker(story: Story, render: bool) -> None:
+    global _WORKER
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the main process's to handle
+    _WORKER = _Recorder(story, render)
+
+
+def _work(task: tuple) -> list[tuple]:
+    assert _WORKER is not None
+    return _WORKER.expand(*task, freeze=True)
+
+
+def _work_playthroughs(runs: int, seed: int) -> tuple[Playthroughs, list[tuple]]:
+    assert _WORKER is not None
+    return _WORKER.playthroughs(runs, seed)
+
+
+def default_jobs() -> int:
+    """Worker processes for explore: one per core, where processes can be forked."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, os.cpu_count() or 1)
+
+
+class _Expander:
+    """Expands search levels, in worker processes when a level is large enough to pay
+    for it. The pool starts with the first large level, so a small story never starts
+    one; its workers are forked, so the story is not pickled."""
+
+    def __init__(self, story: Story, tracker: _Tracker, jobs: int, playthroughs: int,
+                 seed: int):
+        self.story = story
+        self.tracker = tracker
+        self.jobs = jobs if "fork" in multiprocessing.get_all_start_methods() else 1
+        self.local = _Recorder(story, tracker.render)
+        self.pool: Any = None
+        self.runs, self.seed = playthroughs, seed
+        self.pending: Any = None
+
+    def __enter__(self) -> _Expander:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+
+    def _uncovered(self) -> dict[str, frozenset[int]]:
+        return {sid: frozenset(ids) for sid, ids in self.tracker.uncovered.items() if ids}
+
+    def expand(self, level: list, guide: str | None = None,
+               breadth_first: bool = False) -> Iterator[list[tuple]]:
+        """The expansions of ``level``'s states, in chunks, in the level's order."""
+        if self.jobs < 2 or len(level) < PARALLEL_MIN:
+            yield self.local.expand(level, self._uncovered(), guide, breadth_first, False)
+            return
+        if self.pool is None:
+            context = multiprocessing.get_context("fork")
+            self.pool = context.Pool(self.jobs, _init_worker,
+                                     (self.story, self.tracker.render))
+            if self.runs:
+                self.pending = self.pool.apply_async(_work_playthroughs, (self.runs, self.seed))
+        names = tuple(self.story.vars)
+        frozen = [s if isinstance(s, bytes) else _freeze(s, names) for s in level]
+        size = -(-len(frozen) // (self.jobs * CHUNKS_PER_JOB))
+        uncovered = self._uncovered()
+        tasks = [(frozen[i:i + size], uncovered, guide, breadth_first)
+                 for i in range(0, len(frozen), size)]
+        yield from self.pool.imap(_work, tasks)
+
+    def playthroughs(self) -> Playthroughs:
+        """The random playthroughs, played by a worker meanwhile if there is a pool."""
+        if self.pending is not None:
+            out, events = self.pending.get()
+        else:
+            out, events = self.local.playthroughs(self.runs, self.seed)
+        self.tracker.apply(events)
+        return out
 
 
 def explore(story: Story, max_states: int = DEFAULT_MAX_STATES, runs: int = DEFAULT_RUNS,
             seed: int = 0, guided: bool = True, progress: Progress | None = None,
-            playthroughs: int = 0, text: bool = True) -> ExploreReport:
+            playthroughs: int = 0, text: bool = True, jobs: int = 1) -> ExploreReport:
     """Search the story's states; ``guided=False`` skips the beam searches;
     ``text=False`` skips rendering (no text coverage, no runtime errors in text), for
     callers that only want the endings' shortest paths, faster.
 
     ``playthroughs`` random playthroughs are played for the reading report. Ctrl+C
     (KeyboardInterrupt) stops the search and returns what was found, marked
-    ``interrupted``.
+    ``interrupted``. ``jobs`` worker processes expand the large levels of the
+    breadth-first and beam searches (and play the playthroughs meanwhile); their
+    findings are merged in search order, so the report is the same for any ``jobs``.
     """
     report = ExploreReport(scenes_total=len(story.scenes), seed=seed)
     report.endings = {eid: None for eid in story.endings}
     tracker = _Tracker(story, report, render=text)
     key = StateKey(story)
+    started = time.perf_counter()
     try:
-        if not _breadth_first(story, tracker, key, max_states, seed, progress):
-            raise _StartFails
-        if not report.exhaustive and guided:
-            for ending_id, path in list(report.endings.items()):
-                if path is None:
-                    _beam_search(story, tracker, key, _Guide(story, ending_id), seed)
-                    report.beam_searches += 1
-            _random_runs(story, tracker, runs, seed)
-        if playthroughs:
-            report.playthroughs = random_playthroughs(story, playthroughs, seed, tracker)
+        with _Expander(story, tracker, jobs, playthroughs, seed) as expander:
+            if not _breadth_first(story, tracker, key, max_states, seed, progress, expander):
+                raise _StartFails
+            report.seconds_breadth_first = time.perf_counter() - started
+            if not report.exhaustive and guided:
+                for ending_id, path in list(report.endings.items()):
+                    if path is None:
+                        _beam_search(story, tracker, expander, ending_id, seed)
+                        report.beam_searches += 1
+                _random_runs(story, tracker, runs, seed)
+            if playthroughs:
+                report.playthroughs = expander.playthroughs()
+            report.jobs = expander.jobs if expander.pool is not None else 1
     except KeyboardInterrupt:
         report.interrupted = True
     except _StartFails:
         pass  # the start itself fails: reported, and nothing else can be played
+    report.seconds = time.perf_counter() - started
     report.unreached_scenes = [s for s in story.scenes if s not in report.scenes_reached]
     report.untaken_choices = [(s.id, c.id) for s in story.scenes.values() for c in s.choices
                               if (s.id, c.id) not in tracker.taken]
@@ -349,8 +593,9 @@ class _StartFails(Exception):
 
 
 def _breadth_first(story: Story, tracker: _Tracker, key: StateKey, max_states: int,
-                   seed: int, progress: Progress | None) -> bool:
-    """Search from the start; False if the start itself fails with a runtime error."""
+                   seed: int, progress: Progress | None, expander: _Expander) -> bool:
+    """Search from the start, level by level; False if the start itself fails with a
+    runtime error."""
     report = tracker.report
     # A story that rolls dice is explored under several seeds: one seed alone can
     # make a branch look unreachable that another seed opens.
@@ -361,24 +606,26 @@ def _breadth_first(story: Story, tracker: _Tracker, key: StateKey, max_states: i
         except StoryRuntimeError as exc:
             tracker.runtime_error(exc, story.start, [])
     seen = {key(start) for start in starts}
-    queue = deque(starts)
-    while queue:
-        state = queue.popleft()
-        report.states_explored += 1
-        if progress is not None and report.states_explored % 1000 == 0:
-            progress(report.states_explored, len(queue))
-        for choice_id in tracker.visit(state):
-            nxt = tracker.step(state, choice_id)
-            if nxt is None:
-                continue
-            k = key(nxt)
-            if k not in seen:
-                if len(seen) >= max_states:
-                    report.exhaustive = False
-                    queue.clear()
-                    break
-                seen.add(k)
-                queue.append(nxt)
+    level: list = list(starts)
+    while level:
+        after: list = []
+        for chunk in expander.expand(level, breadth_first=True):
+            for scene, events, kids in chunk:
+                report.states_explored += 1
+                if progress is not None and report.states_explored % 1000 == 0:
+                    progress(report.states_explored, len(level) + len(after))
+                tracker.apply(events)
+                for choice_id, taken, k, _score, nxt in kids:
+                    tracker.taken.add((scene, choice_id))
+                    tracker.apply(taken)
+                    if k is None or k in seen:
+                        continue
+                    if len(seen) >= max_states:
+                        report.exhaustive = False
+                        return True
+                    seen.add(k)
+                    after.append(nxt)
+        level = after
     return bool(starts)
 
 
@@ -469,29 +716,28 @@ def random_playthroughs(story: Story, runs: int, seed: int,
 BEAM_WIDTH = 300
 
 
-def _beam_search(story: Story, tracker: _Tracker, key: StateKey, guide: _Guide,
+def _beam_search(story: Story, tracker: _Tracker, expander: _Expander, target: str,
                  seed: int) -> None:
     """Play every choice from the most promising states, level by level, keeping the
     ``BEAM_WIDTH`` states whose variables best suit the conditions that guard one ending.
     """
-    level = [new_game(story, seed)]
-    target = guide.ending_id
+    level: list = [new_game(story, seed)]
     for _ in range(MAX_STEPS):
         if not level or tracker.report.endings.get(target) is not None:
             return
         seen: set = set()
         candidates = []
-        for state in level:
-            for choice_id in tracker.visit(state):
-                nxt = tracker.step(state, choice_id)
-                if nxt is None:
-                    continue
-                k = key(nxt)
-                if k not in seen:
-                    seen.add(k)
-                    candidates.append(nxt)
-        candidates.sort(key=guide.score, reverse=True)
-        level = candidates[:BEAM_WIDTH]
+        for chunk in expander.expand(level, guide=target):
+            for scene, events, kids in chunk:
+                tracker.apply(events)
+                for choice_id, taken, k, score, nxt in kids:
+                    tracker.taken.add((scene, choice_id))
+                    tracker.apply(taken)
+                    if k is not None and k not in seen:
+                        seen.add(k)
+                        candidates.append((score, nxt))
+        candidates.sort(key=lambda c: c[0], reverse=True)
+        level = [nxt for _score, nxt in candidates[:BEAM_WIDTH]]
 
 
 class _Guide:
