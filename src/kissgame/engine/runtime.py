@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import sys
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import cast
 
+from .compiled import views_of
 from .expr import Assign, EvalContext, Expr, Value
 from .model import Block, Choice, ConditionalBlock, Dialogue, Ending, Narration, Scene, Story
 from .state import GameState, OnceKey
@@ -189,6 +191,11 @@ def available_choice_ids(story: Story, state: GameState) -> list[str]:
 
 def choose(story: Story, state: GameState, choice_id: str) -> GameState:
     """Take a choice and return the new state. Raises InvalidChoice if it is not available."""
+    return views_of(story, _this_module).choose(story, state, choice_id)
+
+
+def choose_generic(story: Story, state: GameState, choice_id: str) -> GameState:
+    """``choose`` without the compiled views: the reference the views must agree with."""
     scene = story.scenes[state.scene]
     choice = scene.choice(choice_id)
     if choice is None:
@@ -233,6 +240,14 @@ def _render_blocks(story: Story, blocks: tuple[Block, ...], ctx: EvalContext,
             _render_blocks(story, branch, ctx, out)
 
 
+def lines_of(story: Story, blocks: tuple[Block, ...], ctx: EvalContext | None
+             ) -> tuple[Line, ...]:
+    """The lines ``blocks`` show in ``ctx`` (None: blocks whose text never varies)."""
+    out: list[Line] = []
+    _render_blocks(story, blocks, cast(EvalContext, ctx), out)
+    return tuple(out)
+
+
 def render_lines(story: Story, state: GameState) -> tuple[Line, ...]:
     """The reply of the choice just taken, if it has one, then the scene's text."""
     out: list[Line] = []
@@ -249,6 +264,11 @@ def render_lines(story: Story, state: GameState) -> tuple[Line, ...]:
 
 def current(story: Story, state: GameState) -> Beat:
     """What the player sees now: the scene's text for this state and its choices."""
+    return cast(Beat, views_of(story, _this_module).current(story, state))
+
+
+def current_generic(story: Story, state: GameState) -> Beat:
+    """``current`` without the compiled views: the reference the views must agree with."""
     scene = story.scenes[state.scene]
     ending = story.endings.get(scene.ending) if scene.ending else None
     return Beat(
@@ -290,3 +310,6 @@ def rewind(story: Story, state: GameState, steps: int = 1) -> GameState:
     """The state ``steps`` choices ago (the start at most), rebuilt by replaying the path."""
     keep = max(0, len(state.path) - steps)
     return replay(story, state.seed, state.path[:keep])[-1]
+
+
+_this_module = sys.modules[__name__]

@@ -1,0 +1,195 @@
+"""What a scene shows, compiled once per story: the per-choice hot path of play.
+
+A compiled story never changes, so everything about a scene that does not depend on
+the state is built the first time the scene is shown and then shared: literal lines,
+choice labels, the views of choices with no condition, the choice index by id, the
+target scene and each effect's declared bounds. Only what varies (a template with
+``{...}``, a condition, a once-only mark) is evaluated per state, through the same
+functions the generic path uses, so the screens are identical.
+
+Views are kept per Story object (a live reload makes a new Story, so a new table) and
+per scene, built on first use (large cached stories load scenes lazily).
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+from types import ModuleType
+from typing import cast
+
+from .expr import EvalContext, Value
+from .model import Block, Choice, Dialogue, Narration, Scene, Story
+from .state import GameState, OnceKey
+from .text import Template, render
+
+# runtime's Beat, ChoiceView and Line are built through the runtime module passed in
+# (runtime imports this module, so importing it back would be a cycle); here they are
+# opaque immutable values.
+
+def _static_template(template: Template) -> bool:
+    return len(template) == 1 and type(template[0]) is str
+
+
+def _static_blocks(blocks: tuple[Block, ...]) -> bool:
+    """True when the blocks render the same text in every state."""
+    return all(isinstance(b, Narration | Dialogue) and type(b) in (Narration, Dialogue)
+               and _static_template(b.text) for b in blocks)
+
+
+class ChoiceEntry:
+    """One choice with everything about it that no state changes."""
+
+    __slots__ = ("choice", "id", "cond", "once_key", "reply_key", "label", "open_view",
+                 "locked_view", "target", "effects", "writes")
+
+    def __init__(self, scene: Scene, choice: Choice, story: Story,
+                 view: Callable[..., object]):
+        self.choice = choice
+        self.id = choice.id
+        self.cond = choice.condition
+        self.once_key = OnceKey(scene.id, choice.id) if choice.once else None
+        self.reply_key = OnceKey(scene.id, choice.id) if choice.reply else None
+        self.label: Template = () if _static_template(choice.label) else choice.label
+        self.target = choice.target
+        self.open_view: object | None = None
+        self.locked_view: object | None = None
+        if not self.label:
+            text = choice.label[0]
+            self.open_view = view(choice.id, text, choice.target)
+            self.locked_view = view(choice.id, text, choice.target, False, choice.locked_reason)
+        self.effects = choice.effects
+        self.writes: bool | None = None  # needs the target scene; set on first choose
+
+
+class SceneView:
+    """One scene, compiled: its constant parts and the entries of its choices."""
+
+    __slots__ = ("scene", "static_lines", "choices", "by_id", "static_choices", "beat",
+                 "needs_ctx", "on_enter")
+
+    def __init__(self, story: Story, scene: Scene, runtime: ModuleType):
+        self.scene = scene
+        self.static_lines: tuple[object, ...] | None = None
+        if _static_blocks(scene.text):
+            self.static_lines = runtime.lines_of(story, scene.text, None)
+        self.choices = tuple(ChoiceEntry(scene, c, story, runtime.ChoiceView)
+                             for c in scene.choices)
+        self.by_id = {entry.id: entry for entry in self.choices}
+        varying = any(e.cond is not None or e.once_key is not None or e.label
+                      for e in self.choices)
+        self.static_choices: tuple[object, ...] | None = None
+        if not varying:
+            self.static_choices = tuple(e.open_view for e in self.choices)
+        if scene.ending:
+            self.static_choices = ()
+        self.needs_ctx = self.static_lines is None or self.static_choices is None
+        self.beat: object | None = None
+        if not self.needs_ctx:
+            self.beat = runtime.Beat(
+                scene.id, scene.title, scene.episode, story.episode_title(scene),
+                self.static_lines, self.static_choices,
+                story.endings.get(scene.ending) if scene.ending else None)
+        self.on_enter = scene.on_enter
+
+
+class StoryViews:
+    """The compiled scenes of one Story, built on first use."""
+
+    __slots__ = ("ref", "scenes", "runtime")
+
+    def __init__(self, story: Story, runtime: ModuleType):
+        self.ref = weakref.ref(story)  # the story holds no reference back: no cycle to leak
+        self.scenes: dict[str, SceneView] = {}
+        self.runtime = runtime
+
+    def scene(self, story: Story, scene_id: str) -> SceneView:
+        view = self.scenes.get(scene_id)
+        if view is None:
+            view = self.scenes[scene_id] = SceneView(story, story.scenes[scene_id],
+                                                      self.runtime)
+        return view
+
+    def current(self, story: Story, state: GameState) -> object:
+        sv = self.scenes.get(state.scene) or self.scene(story, state.scene)
+        rt = self.runtime
+        if state.reply is not None:  # the reply of the choice just taken shows first
+            return rt.current_generic(story, state)
+        if sv.beat is not None:
+            return sv.beat
+        scene = sv.scene
+        ctx = EvalContext(state.vars, state.visits, state.seed, state.turn)
+        lines = sv.static_lines
+        if lines is None:
+            lines = rt.lines_of(story, scene.text, ctx)
+        choices = sv.static_choices
+        if choices is None:
+            choices = self._choices(sv, state, ctx)
+        ending = story.endings.get(scene.ending) if scene.ending else None
+        return (rt.Beat(scene.id, scene.title, scene.episode,
+                                    story.episode_title(scene), lines, choices, ending))
+
+    def _choices(self, sv: SceneView, state: GameState, ctx: EvalContext
+                 ) -> tuple[object, ...]:
+        # the same rule as runtime.choice_status, unrolled
+        views = []
+        once = state.once
+        view = self.runtime.ChoiceView
+        for e in sv.choices:
+            if e.once_key is not None and e.once_key in once:
+                continue
+            if e.cond is None or e.cond.evaluate(ctx):
+                if e.open_view is not None:
+                    views.append(e.open_view)
+                else:
+                    views.append(view(e.id, render(e.label, ctx), e.target))
+            elif e.choice.locked_reason is not None:
+                if e.locked_view is not None:
+                    views.append(e.locked_view)
+                else:
+                    views.append(view(e.id, render(e.label, ctx), e.target, False,
+                                      e.choice.locked_reason))
+        return tuple(views)
+
+    def choose(self, story: Story, state: GameState, choice_id: str) -> GameState:
+        sv = self.scenes.get(state.scene) or self.scene(story, state.scene)
+        e = sv.by_id.get(choice_id)
+        rt = self.runtime
+        if e is None:
+            raise rt.InvalidChoice(f"scene '{state.scene}' has no choice '{choice_id}'")
+        if e.once_key is not None and e.once_key in state.once:
+            raise rt.InvalidChoice(f"choice '{choice_id}' in '{state.scene}' was already taken")
+        if e.cond is not None and not e.cond.evaluate(
+                EvalContext(state.vars, state.visits, state.seed, state.turn)):
+            raise rt.InvalidChoice(f"choice '{choice_id}' in '{state.scene}' is not available")
+        target = self.scenes.get(e.target) or self.scene(story, e.target)
+        # States are never mutated, so a choice that sets nothing shares its variables.
+        writes = e.writes
+        if writes is None:
+            writes = e.writes = bool(e.effects or target.on_enter)
+        vars = dict(state.vars) if writes else cast(dict[str, Value], state.vars)
+        visits = dict(state.visits)
+        turn = state.turn + 1
+        if e.effects:
+            rt.apply_effects(story, e.effects, vars,
+                             EvalContext(vars, visits, state.seed, state.turn))
+        visits[e.target] = visits.get(e.target, 0) + 1
+        if target.on_enter:
+            rt.apply_effects(story, target.on_enter, vars,
+                             EvalContext(vars, visits, state.seed, turn))
+        once = state.once | {e.once_key} if e.once_key is not None else state.once
+        return GameState(e.target, vars, visits, once, state.seed, turn,
+                         state.path + (choice_id,), e.reply_key)
+
+
+_VIEWS: dict[int, StoryViews] = {}
+
+
+def views_of(story: Story, runtime: ModuleType) -> StoryViews:
+    """The compiled views of ``story``, made on first use and dropped with the story."""
+    key = id(story)
+    views = _VIEWS.get(key)
+    if views is None or views.ref() is not story:
+        views = _VIEWS[key] = StoryViews(story, runtime)
+        weakref.finalize(story, _VIEWS.pop, key, None)
+    return views
