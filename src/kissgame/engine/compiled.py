@@ -16,12 +16,13 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable
 from types import ModuleType
-from typing import cast
+from typing import Any, cast
 
-from .expr import EvalContext, Value
-from .model import Block, Choice, Dialogue, Narration, Scene, Story
+from .expr import EvalContext, Expr, Value
+from .ir import Binary, Call, Compare, Const, Logic, Unary, Var, walk
+from .model import Block, Choice, ConditionalBlock, Dialogue, Narration, Scene, Story
 from .state import GameState, OnceKey
-from .text import Template, render
+from .text import Template, render, template_exprs
 
 # runtime's Beat, ChoiceView and Line are built through the runtime module passed in
 # (runtime imports this module, so importing it back would be a cycle); here they are
@@ -35,6 +36,97 @@ def _static_blocks(blocks: tuple[Block, ...]) -> bool:
     """True when the blocks render the same text in every state."""
     return all(isinstance(b, Narration | Dialogue) and type(b) in (Narration, Dialogue)
                and _static_template(b.text) for b in blocks)
+
+
+_LINES, _BLOCK, _IF = 0, 1, 2
+
+
+def _plan(story: Story, blocks: tuple[Block, ...], runtime: ModuleType) -> tuple[Any, ...]:
+    """The blocks as steps: runs of constant lines (rendered now), varying blocks (rendered
+    per state by the generic renderer) and conditionals (a condition and two plans)."""
+    steps: list[Any] = []
+    for block in blocks:
+        if type(block) is ConditionalBlock:
+            steps.append((_IF, block.condition, _plan(story, block.then, runtime),
+                          _plan(story, block.otherwise, runtime)))
+        elif _static_blocks((block,)):
+            lines = runtime.lines_of(story, (block,), None)
+            if steps and steps[-1][0] == _LINES:
+                steps[-1] = (_LINES, steps[-1][1] + lines)
+            elif lines:
+                steps.append((_LINES, lines))
+        else:
+            steps.append((_BLOCK, (block,)))
+    return tuple(steps)
+
+
+def _run_plan(story: Story, plan: tuple[Any, ...], ctx: EvalContext, out: list[object],
+              lines_of: Callable[..., tuple[object, ...]]) -> None:
+    for step in plan:
+        kind = step[0]
+        if kind == _LINES:
+            out.extend(step[1])
+        elif kind == _BLOCK:
+            out.extend(lines_of(story, step[1], ctx))
+        else:
+            _run_plan(story, step[2] if step[1].evaluate(ctx) else step[3], ctx, out, lines_of)
+
+
+_PURE_NODES = (Const, Var, Unary, Binary, Logic, Compare)
+_VISITS = "visits:"  # variable names never hold a colon
+MEMO_LIMIT = 512
+"""Beats kept per scene, by the values they read; past this a scene renders every time."""
+
+
+def _reads(exprs: list[Expr], names: set[str]) -> bool:
+    """Add what ``exprs`` read to ``names`` (a variable's name; ``visits:`` and a scene id
+    for visits/visited of a named scene); False if any reads more (dice, the turn, a
+    computed scene id), so its value is not a function of those alone."""
+    for expr in exprs:
+        for node in walk(expr.ir):
+            kind = type(node)
+            if kind is Var:
+                names.add(cast(Var, node).name)
+            elif kind is Call:
+                call = cast(Call, node)
+                if not (call.name in ("visits", "visited") and len(call.args) == 1
+                        and type(call.args[0]) is Const
+                        and isinstance(call.args[0].value, str)):
+                    return False
+                names.add(_VISITS + call.args[0].value)
+            elif kind not in _PURE_NODES:
+                return False
+    return True
+
+
+def _block_reads(blocks: tuple[Block, ...], names: set[str]) -> bool:
+    for block in blocks:
+        if type(block) is ConditionalBlock:
+            if not (_reads([block.condition], names) and _block_reads(block.then, names)
+                    and _block_reads(block.otherwise, names)):
+                return False
+        elif isinstance(block, Narration | Dialogue) and type(block) in (Narration, Dialogue):
+            if not _reads([e for e, _ in template_exprs(block.text)], names):
+                return False
+        else:
+            return False
+    return True
+
+
+def _scene_reads(scene: Scene) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """The variables and the visit counts a scene's beat depends on (besides once marks),
+    or None when it depends on more (dice, the turn, a kind of block not known here)."""
+    names: set[str] = set()
+    if not _block_reads(scene.text, names):
+        return None
+    for choice in scene.choices:
+        exprs = [e for e, _ in template_exprs(choice.label)]
+        if choice.condition is not None:
+            exprs.append(choice.condition)
+        if not _reads(exprs, names):
+            return None
+    visits = sorted(n[len(_VISITS):] for n in names if n.startswith(_VISITS))
+    return tuple(sorted(n for n in names if not n.startswith(_VISITS))), tuple(visits)
 
 
 class ChoiceEntry:
@@ -65,14 +157,20 @@ class ChoiceEntry:
 class SceneView:
     """One scene, compiled: its constant parts and the entries of its choices."""
 
-    __slots__ = ("scene", "static_lines", "choices", "by_id", "static_choices", "beat",
-                 "needs_ctx", "on_enter")
+    __slots__ = ("scene", "static_lines", "plan", "choices", "by_id", "static_choices",
+                 "beat", "needs_ctx", "on_enter", "episode_title", "ending", "reads",
+                 "once_keys", "memo")
 
     def __init__(self, story: Story, scene: Scene, runtime: ModuleType):
         self.scene = scene
         self.static_lines: tuple[object, ...] | None = None
+        self.plan: tuple[Any, ...] = ()
         if _static_blocks(scene.text):
             self.static_lines = runtime.lines_of(story, scene.text, None)
+        else:
+            self.plan = _plan(story, scene.text, runtime)
+        self.episode_title = story.episode_title(scene)
+        self.ending = story.endings.get(scene.ending) if scene.ending else None
         self.choices = tuple(ChoiceEntry(scene, c, story, runtime.ChoiceView)
                              for c in scene.choices)
         self.by_id = {entry.id: entry for entry in self.choices}
@@ -91,6 +189,11 @@ class SceneView:
                 self.static_lines, self.static_choices,
                 story.endings.get(scene.ending) if scene.ending else None)
         self.on_enter = scene.on_enter
+        # A beat that reads only variables (and once marks) is the same for the same values:
+        # keep it, keyed by them (and their types: 1, 1.0 and True hash alike).
+        self.reads = _scene_reads(scene) if self.needs_ctx else None
+        self.once_keys = tuple(e.once_key for e in self.choices if e.once_key is not None)
+        self.memo: dict[tuple[Any, ...], object] = {}
 
 
 class StoryViews:
@@ -117,17 +220,30 @@ class StoryViews:
             return rt.current_generic(story, state)
         if sv.beat is not None:
             return sv.beat
+        key: tuple[Any, ...] | None = None
+        if sv.reads is not None:
+            names, scenes = sv.reads
+            values = tuple(map(state.vars.get, names))
+            key = (values, tuple(map(type, values)), tuple(map(state.visits.get, scenes)),
+                   tuple(k in state.once for k in sv.once_keys) if sv.once_keys else ())
+            beat = sv.memo.get(key)
+            if beat is not None:
+                return beat
         scene = sv.scene
         ctx = EvalContext(state.vars, state.visits, state.seed, state.turn)
         lines = sv.static_lines
         if lines is None:
-            lines = rt.lines_of(story, scene.text, ctx)
+            out: list[object] = []
+            _run_plan(story, sv.plan, ctx, out, rt.lines_of)
+            lines = tuple(out)
         choices = sv.static_choices
         if choices is None:
             choices = self._choices(sv, state, ctx)
-        ending = story.endings.get(scene.ending) if scene.ending else None
-        return (rt.Beat(scene.id, scene.title, scene.episode,
-                                    story.episode_title(scene), lines, choices, ending))
+        beat = rt.Beat(scene.id, scene.title, scene.episode, sv.episode_title, lines, choices,
+                       sv.ending)
+        if key is not None and len(sv.memo) < MEMO_LIMIT:
+            sv.memo[key] = beat
+        return beat
 
     def _choices(self, sv: SceneView, state: GameState, ctx: EvalContext
                  ) -> tuple[object, ...]:
