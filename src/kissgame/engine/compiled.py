@@ -22,7 +22,7 @@ from .expr import EvalContext, Expr, Value
 from .ir import Binary, Call, Compare, Const, Logic, Unary, Var, walk
 from .model import Block, Choice, ConditionalBlock, Dialogue, Narration, Scene, Story
 from .state import GameState, OnceKey
-from .text import Template, render, template_exprs
+from .text import Branch, Template, render
 
 # runtime's Beat, ChoiceView and Line are built through the runtime module passed in
 # (runtime imports this module, so importing it back would be a cycle); here they are
@@ -99,6 +99,28 @@ def _reads(exprs: list[Expr], names: set[str]) -> bool:
     return True
 
 
+def _template_reads(template: Template, names: set[str]) -> bool:
+    """Like ``_reads`` for a template; False for any part not known here (a variation
+    reads the scene's visit count, and parts added later are not assumed pure)."""
+    for part in template:
+        kind = type(part)
+        if kind is str:
+            continue
+        if kind is Expr:
+            if not _reads([cast(Expr, part)], names):
+                return False
+        elif kind is Branch:
+            branch = cast(Branch, part)
+            for cond, body in branch.arms:
+                if not (_reads([cond], names) and _template_reads(body, names)):
+                    return False
+            if not _template_reads(branch.otherwise, names):
+                return False
+        else:
+            return False
+    return True
+
+
 def _block_reads(blocks: tuple[Block, ...], names: set[str]) -> bool:
     for block in blocks:
         if type(block) is ConditionalBlock:
@@ -106,7 +128,7 @@ def _block_reads(blocks: tuple[Block, ...], names: set[str]) -> bool:
                     and _block_reads(block.otherwise, names)):
                 return False
         elif isinstance(block, Narration | Dialogue) and type(block) in (Narration, Dialogue):
-            if not _reads([e for e, _ in template_exprs(block.text)], names):
+            if not _template_reads(block.text, names):
                 return False
         else:
             return False
@@ -120,10 +142,9 @@ def _scene_reads(scene: Scene) -> tuple[tuple[str, ...], tuple[str, ...]] | None
     if not _block_reads(scene.text, names):
         return None
     for choice in scene.choices:
-        exprs = [e for e, _ in template_exprs(choice.label)]
-        if choice.condition is not None:
-            exprs.append(choice.condition)
-        if not _reads(exprs, names):
+        if not _template_reads(choice.label, names):
+            return None
+        if choice.condition is not None and not _reads([choice.condition], names):
             return None
     visits = sorted(n[len(_VISITS):] for n in names if n.startswith(_VISITS))
     return tuple(sorted(n for n in names if not n.startswith(_VISITS))), tuple(visits)
@@ -157,7 +178,7 @@ class ChoiceEntry:
 class SceneView:
     """One scene, compiled: its constant parts and the entries of its choices."""
 
-    __slots__ = ("scene", "static_lines", "plan", "choices", "by_id", "static_choices",
+    __slots__ = ("scene", "fallback", "static_lines", "plan", "choices", "by_id", "static_choices",
                  "beat", "needs_ctx", "on_enter", "episode_title", "ending", "reads",
                  "once_keys", "memo")
 
@@ -174,8 +195,10 @@ class SceneView:
         self.choices = tuple(ChoiceEntry(scene, c, story, runtime.ChoiceView)
                              for c in scene.choices)
         self.by_id = {entry.id: entry for entry in self.choices}
-        varying = any(e.cond is not None or e.once_key is not None or e.label
-                      for e in self.choices)
+        # a fallback choice depends on all the others: such scenes take the generic rule
+        self.fallback = any(c.fallback for c in scene.choices)
+        varying = self.fallback or any(e.cond is not None or e.once_key is not None or e.label
+                                       for e in self.choices)
         self.static_choices: tuple[object, ...] | None = None
         if not varying:
             self.static_choices = tuple(e.open_view for e in self.choices)
@@ -238,15 +261,17 @@ class StoryViews:
             lines = tuple(out)
         choices = sv.static_choices
         if choices is None:
-            choices = self._choices(sv, state, ctx)
+            choices = self._choices(story, sv, state, ctx)
         beat = rt.Beat(scene.id, scene.title, scene.episode, sv.episode_title, lines, choices,
                        sv.ending)
         if key is not None and len(sv.memo) < MEMO_LIMIT:
             sv.memo[key] = beat
         return beat
 
-    def _choices(self, sv: SceneView, state: GameState, ctx: EvalContext
+    def _choices(self, story: Story, sv: SceneView, state: GameState, ctx: EvalContext
                  ) -> tuple[object, ...]:
+        if sv.fallback:
+            return cast(tuple[object, ...], self.runtime.choice_views(story, state))
         # the same rule as runtime.choice_status, unrolled
         views = []
         once = state.once
@@ -269,8 +294,10 @@ class StoryViews:
 
     def choose(self, story: Story, state: GameState, choice_id: str) -> GameState:
         sv = self.scenes.get(state.scene) or self.scene(story, state.scene)
-        e = sv.by_id.get(choice_id)
         rt = self.runtime
+        if sv.fallback:
+            return cast(GameState, rt.choose_generic(story, state, choice_id))
+        e = sv.by_id.get(choice_id)
         if e is None:
             raise rt.InvalidChoice(f"scene '{state.scene}' has no choice '{choice_id}'")
         if e.once_key is not None and e.once_key in state.once:
