@@ -140,7 +140,7 @@ def _jobs(text: str) -> int:
 
 
 def cmd_explore(args: argparse.Namespace) -> int:
-    from .explorer import default_jobs, explore, story_stats
+    from .explorer import explore, story_stats
     from .recording import Recording, run_recording, transcript_text, write_recording
 
     root = _story_dir(args.dir)
@@ -151,7 +151,7 @@ def cmd_explore(args: argparse.Namespace) -> int:
     show, clear = _progress_printer()
     report = explore(story, max_states=args.max_states, runs=runs, seed=args.seed,
                      progress=show, playthroughs=runs,
-                     jobs=default_jobs() if args.jobs is None else args.jobs)
+                     jobs=args.jobs)
     clear()
     stats = story_stats(story, seed=args.seed) if args.stats and not report.interrupted \
         else None
@@ -477,9 +477,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--write-recordings", metavar="DIR", nargs="?", const="",
                    help="write the shortest path to each ending as a recording in DIR "
                    "(default: the story's recordings/ folder)")
-    p.add_argument("--jobs", type=_jobs, default=None, metavar="N",
+    p.add_argument("--jobs", type=_jobs, default=1, metavar="N",
                    help="worker processes for large searches; the findings are the same "
-                   "for any N (default: one per core)")
+                   "for any N (default 1: on the built-in story more workers are not "
+                   "faster yet, see docs/performance.md)")
     p.set_defaults(func=cmd_explore)
 
     p = command("replay", "replay a recording headless and print the transcript")

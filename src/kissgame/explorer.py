@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing
-import os
 import pickle
 import random
 import signal
@@ -480,13 +479,6 @@ def _work(task: tuple) -> list[tuple]:
 def _work_playthroughs(runs: int, seed: int) -> tuple[Playthroughs, list[tuple]]:
     assert _WORKER is not None
     return _WORKER.playthroughs(runs, seed)
-
-
-def default_jobs() -> int:
-    """Worker processes for explore: one per core, where processes can be forked."""
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    return max(1, os.cpu_count() or 1)
 
 
 class _Expander:
