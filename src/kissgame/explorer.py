@@ -43,6 +43,7 @@ from .engine.runtime import (
     new_game,
 )
 from .engine.state import GameState
+from .guided import guided_search
 from .liveness import StateKey
 
 DEFAULT_MAX_STATES = 20_000
@@ -114,6 +115,7 @@ class ExploreReport:
     unreached_scenes: list[str] = field(default_factory=list)
     ending_seeds: dict[str, int] = field(default_factory=dict)
     beam_searches: int = 0
+    guided_runs: int = 0
     assumption_failures: dict[tuple[str, int], list[str]] = field(default_factory=dict)
     """(scene, index of the assumption) -> the shortest path found that breaks it."""
     runtime_errors: dict[tuple[str, str, int, int], RuntimeFinding] = field(
@@ -173,6 +175,7 @@ class ExploreReport:
             "proven": self.proven,
             "random_runs": self.random_runs,
             "beam_searches": self.beam_searches,
+            "guided_runs": self.guided_runs,
             "seed": self.seed,
             "assumption_failures": [
                 {"scene": s, "assumption": i, "path": p}
@@ -566,6 +569,7 @@ def explore(story: Story, max_states: int = DEFAULT_MAX_STATES, runs: int = DEFA
                         _beam_search(story, tracker, expander, ending_id, seed)
                         report.beam_searches += 1
                 _random_runs(story, tracker, runs, seed)
+                report.guided_runs = guided_search(story, tracker, seed)
             if playthroughs:
                 report.playthroughs = expander.playthroughs()
             report.jobs = expander.jobs if expander.pool is not None else 1
