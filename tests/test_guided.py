@@ -78,5 +78,9 @@ def test_guided_search_shows_the_arm_behind_the_long_run(story):
 
 
 def test_guided_search_is_the_same_for_the_same_seed(story):
-    first, again = _explore(story, seed=3).to_dict(), _explore(story, seed=3).to_dict()
+    def found(seed: int) -> dict:
+        data = _explore(story, seed).to_dict()
+        return {k: v for k, v in data.items() if "second" not in k}  # timings differ
+
+    first, again = found(3), found(3)
     assert first == again and first["guided_runs"] > 0
