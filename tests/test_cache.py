@@ -52,3 +52,18 @@ def test_broken_story_is_not_cached(tmp_path):
     (story / "scenes" / "bad.yaml").write_text("scenes: [ {id: x, ")
     result = load_story_cached(story, tmp_path / "cache")
     assert not result.ok and entries(tmp_path / "cache") == []
+
+
+def test_a_change_in_the_compiled_classes_makes_a_new_key(tmp_path, monkeypatch):
+    # a field added to a model class without a new COMPILED_FORMAT: the old entry must be
+    # a miss (rebuilt), not a hit whose scenes all fail their checks on every warm start
+    import kissgame.cache as cache
+
+    story = tmp_path / "s"
+    shutil.copytree(EXAMPLE, story)
+    assert load_story_cached(story, tmp_path / "cache").ok
+    before = story_key(story)
+    monkeypatch.setattr(cache, "SHAPE", cache._shape(cache.Story) + "+fallback")
+    assert story_key(story) != before
+    assert load_story_cached(story, tmp_path / "cache").ok
+    assert len(entries(tmp_path / "cache")) == 2

@@ -219,9 +219,25 @@ ALLOWED: dict[tuple[str, str], type] = {
     (cls.__module__, cls.__qualname__): cls for cls in (*_CLASSES, LazyScenes)}
 
 
+def _shape(cls: type) -> str:
+    if issubclass(cls, Enum):
+        names = [str(member.value) for member in cls]
+    elif dataclasses.is_dataclass(cls):
+        names = [f.name for f in dataclasses.fields(cls)]
+    else:
+        names = list(getattr(cls, "__slots__", ()))
+    return f"{cls.__module__}.{cls.__qualname__}({','.join(names)})"
+
+
+SHAPE = hashlib.sha256(";".join(sorted(map(_shape, _CLASSES))).encode()).hexdigest()
+"""The fields of every cached class: a field added or renamed during development (with
+COMPILED_FORMAT unchanged) makes a new key, so an old entry is a miss, not a scene that
+fails its checks and sends every warm start back to the story's files."""
+
+
 def story_key(root: Path) -> str:
     """The story's content fingerprint, with the kissgame version and the folder."""
-    text = (f"kissgame {__version__}\0{COMPILED_FORMAT}\0{root.resolve()}\0"
+    text = (f"kissgame {__version__}\0{COMPILED_FORMAT}\0{SHAPE}\0{root.resolve()}\0"
             f"{fingerprint(root)}")
     return hashlib.sha256(text.encode()).hexdigest()
 
