@@ -193,7 +193,9 @@ class LazyScenes(Mapping):
         result = load_story(self._root)
         if result.story is None or scene_id not in result.story.scenes:
             raise KeyError(scene_id)
-        self._loaded.update(result.story.scenes)
+        for sid, scene in result.story.scenes.items():
+            # Scenes already handed out stay the same objects: callers key on identity.
+            self._loaded.setdefault(sid, scene)
         return self._loaded[scene_id]
 
     def __iter__(self) -> Iterator[str]:

@@ -172,3 +172,16 @@ def test_a_fifo_entry_does_not_block(root, cached):
     entry.unlink()
     os.mkfifo(entry)
     assert read_cached(story_key(root), cache) is None
+
+
+def test_scenes_already_used_stay_the_same_after_a_forged_one(root, cached):
+    # Explore's text coverage knows the scenes it has indexed by identity; falling back
+    # to the files for a forged scene must not swap the others under it.
+    story, cache = cached
+    blobs = dict(story.scenes._blobs)
+    blobs["gate"] = b"not a pickle"
+    forge(root, cache, (dataclasses.replace(story, scenes=LazyScenes(blobs, str(root))), []))
+    scenes = load_story_cached(root, cache).story.scenes
+    courtyard = scenes["courtyard"]
+    assert scenes["gate"].id == "gate"  # from the files
+    assert scenes["courtyard"] is courtyard
