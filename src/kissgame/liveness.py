@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TypeGuard
 
-from .engine.expr import Assign, Expr, effect_guards
+from .engine.build import story_exprs
+from .engine.expr import Assign, Expr
 from .engine.ir import Call, Compare, Const, Node, calls_in, children, variables_in, walk
 from .engine.model import Scene, Story
 from .engine.state import GameState
@@ -111,23 +112,6 @@ def _through(effects: Iterable[Assign], live: set[str]) -> set[str]:
     return live
 
 
-def all_exprs(story: Story) -> list[Expr]:
-    from .engine.build import scene_text_exprs
-
-    exprs: list[Expr] = []
-    for scene in story.scenes.values():
-        exprs.extend(scene.assume)
-        exprs.extend(expr for expr, _ in scene_text_exprs(scene))
-        exprs.extend(effect.value for effect in scene.on_enter)
-        exprs.extend(effect_guards(scene.on_enter))
-        for choice in scene.choices:
-            if choice.condition is not None:
-                exprs.append(choice.condition)
-            exprs.extend(effect.value for effect in choice.effects)
-            exprs.extend(effect_guards(choice.effects))
-    return exprs
-
-
 def live_sets(story: Story) -> dict[str, frozenset[str]]:
     """For each scene, what may be read from the moment the scene has been entered."""
     scenes = story.scenes
@@ -189,7 +173,7 @@ class StateKey:
     """The part of a state that can change what happens next, or what is shown."""
 
     def __init__(self, story: Story):
-        exprs = all_exprs(story)
+        exprs = story_exprs(story)
         self.uses_turn = any(calls_in(e.ir) & {"random", "chance", "turn"} for e in exprs)
         self.caps = visit_caps(exprs)
         live = live_sets(story)

@@ -755,9 +755,11 @@ def scene_text_exprs(scene: Scene) -> list[tuple[Expr, bool]]:
 
 
 def story_exprs(story: Story) -> list[Expr]:
-    """Every expression in a story: text, labels, conditions and effect values."""
+    """Every expression in a story: assumptions, text, labels, conditions and effect
+    values."""
     out: list[Expr] = []
     for scene in story.scenes.values():
+        out.extend(scene.assume)
         out.extend(expr for expr, _ in scene_text_exprs(scene))
         out.extend(effect.value for effect in scene.on_enter)
         out.extend(effect_guards(scene.on_enter))

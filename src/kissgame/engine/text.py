@@ -72,7 +72,7 @@ _Frame = tuple[list[Any], list[tuple[Expr, Template]], "Expr | None", int]
 _ELSE = object()  # marks, while parsing, that the parts that follow are an {else} arm
 
 
-def _close_brace(text: str, start: int) -> int:
+def close_brace(text: str, start: int) -> int:
     """Index of the ``}`` that closes the brace opened before ``start``, quote-aware."""
     quote = ""
     i = start
@@ -153,7 +153,7 @@ def parse_template(text: str, span: SourceSpan, diags: list[Diagnostic],
             parts.append(found)
             i = end + 1
             continue
-        end = _close_brace(text, i + 1)
+        end = close_brace(text, i + 1)
         if end < 0:
             diags.append(BRACE_PROBLEM.at(span_at(span, text, i),
                                           "unclosed '{' in text (write '{{' for a brace)"))

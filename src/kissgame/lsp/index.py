@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from ..engine.build import BOUNDED_VAR_FIELDS
-from ..engine.text import variation_end
+from ..engine.text import close_brace, variation_end
 from ..loader import MAX_FILE_BYTES, YamlLoader
 
 SCENE, VAR, SPEAKER, ENDING, EPISODE, FIELD = (
@@ -231,7 +231,7 @@ class _Walker:
             if (close := variation_end(source, i + 1)) > 0:  # prose, not names
                 i = close + 1
                 continue
-            close = _close_brace(source, i + 1)
+            close = close_brace(source, i + 1)
             if close < 0:
                 return
             inner = source[i + 1:close]
@@ -364,20 +364,3 @@ class _Walker:
 
 def _quote(node: yaml.Node) -> int:
     return 1 if isinstance(node, yaml.ScalarNode) and node.style in ("'", '"') else 0
-
-
-def _close_brace(text: str, start: int) -> int:
-    """Index of the ``}`` closing a brace opened before ``start``, quote-aware."""
-    quote = ""
-    for i in range(start, len(text)):
-        ch = text[i]
-        if quote:
-            if ch == quote:
-                quote = ""
-        elif ch in "\"'":
-            quote = ch
-        elif ch == "}":
-            return i
-        elif ch == "{":
-            return -1
-    return -1
