@@ -179,3 +179,23 @@ def test_without_memory_nothing_is_written(story, home):
     session.choose("to_dorm")
     session.close()
     assert not memory_path(story.id).exists()
+
+
+def test_steady_moves_write_branch_memory_at_most_once_an_interval(monkeypatch):
+    import kissgame.session as module
+
+    writes: list[float] = []
+    monkeypatch.setattr(module, "save_memory",
+                        lambda memory, folder=None: writes.append(time.monotonic()))
+    writer = module.MemoryWriter(delay=0.01, interval=0.3)
+    start = time.monotonic()
+    while time.monotonic() - start < 1.5:  # a key every 20 ms, never a pause
+        writer.request(object())  # type: ignore[arg-type]
+        time.sleep(0.02)
+    during = list(writes)
+    writer.close()
+    # Not starved by steady input, and never more often than the interval allows.
+    assert during, "steady moves must still reach the disk"
+    gaps = [b - a for a, b in zip(during, during[1:], strict=False)]
+    assert all(gap >= 0.3 - 0.01 for gap in gaps), gaps
+    assert len(writes) == len(during) + 1  # close() writes the last move

@@ -9,7 +9,8 @@ story.
 
 Every change of state is announced to the observers (``subscribe``) as a ``Moved``,
 on the thread that made the change. Branch memory is updated in memory at once and
-written to disk by a background thread, at most once per ``MEMORY_DELAY`` seconds;
+written to disk by a background thread, ``MEMORY_DELAY`` seconds after a change and at
+most once per ``MEMORY_INTERVAL`` seconds;
 ``close()`` writes what is left.
 
 Errors the player must hear about are raised as ``SessionError`` (its message is a
@@ -52,6 +53,9 @@ from .saves import AUTO, QUICK, SaveData, SaveError, SaveStore, SlotInfo, restor
 
 MEMORY_DELAY = 0.5
 """Seconds the branch-memory writer waits for more moves before writing the file."""
+MEMORY_INTERVAL = 2.0
+"""Fewest seconds between two writes of the branch-memory file (each write is two fsyncs:
+the file and its folder, so at most one fsync a second)."""
 
 NEW, CHOSE, REWOUND, JUMPED, LOADED = "new", "chose", "rewound", "jumped", "loaded"
 
@@ -83,19 +87,24 @@ def format_play_time(seconds: float) -> str:
 
 
 class MemoryWriter:
-    """Writes a BranchMemory on a daemon thread, ``delay`` seconds after the last request.
+    """Writes a BranchMemory on a daemon thread, ``delay`` seconds after the first request
+    since the last write and never sooner than ``interval`` seconds after that write, so
+    a player pressing keys steadily costs at most one write (and its fsyncs) a second.
 
     ``lock`` guards the memory: hold it while changing the memory; the writer holds it
     while turning the memory into JSON. ``problem`` keeps the first write error.
     """
 
-    def __init__(self, delay: float = MEMORY_DELAY, folder: Path | None = None) -> None:
+    def __init__(self, delay: float = MEMORY_DELAY, folder: Path | None = None,
+                 interval: float = MEMORY_INTERVAL) -> None:
         self.delay = delay
+        self.interval = interval
         self.folder = folder
         self.lock = threading.RLock()
         self.problem: str | None = None
         self._memory: BranchMemory | None = None
         self._due: float | None = None
+        self._last_write = float("-inf")
         self._wake = threading.Condition()
         self._closed = False
         self._thread: threading.Thread | None = None
@@ -105,7 +114,9 @@ class MemoryWriter:
             if self._closed:
                 return
             self._memory = memory
-            self._due = time.monotonic() + self.delay
+            if self._due is None:
+                self._due = max(time.monotonic() + self.delay,
+                                self._last_write + self.interval)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="kissgame-branches",
                                                 daemon=True)
@@ -145,6 +156,8 @@ class MemoryWriter:
     def _write(self, memory: BranchMemory) -> None:
         with self.lock:
             error = save_memory(memory, self.folder)
+        with self._wake:
+            self._last_write = time.monotonic()
         if error and self.problem is None:
             self.problem = error
 
