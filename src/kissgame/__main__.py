@@ -197,7 +197,9 @@ def _print_explore(story, report, args: argparse.Namespace) -> None:
     else:
         mode = (f"not exhaustive: breadth-first to {args.max_states} states, then "
                 f"{report.beam_searches} beam search(es) steered toward unfound endings and "
-                f"{report.random_runs} random runs, seed {args.seed}")
+                f"{report.random_runs} random runs"
+                f"{f', {report.guided_runs} guided runs' if report.guided_runs else ''}"
+                f", seed {args.seed}")
     print(f"{story.title}: explored {report.states_explored} states ({mode})")
     if report.proven:
         print("proven: every reachable state was searched, so what is not listed below "

@@ -5,7 +5,8 @@ future (see ``liveness``). BFS finds the shortest path to every ending, every br
 assumption and every runtime error. Every state reached is rendered, as the player
 would see it, and the text arms it shows are marked (``coverage``). Past a bound it
 falls back to beam searches toward endings not yet found and seeded random
-playthroughs; then whatever needs the whole space searched is reported as unproven.
+playthroughs, then a coverage-guided search (``guided``) while text arms stay unshown;
+then whatever needs the whole space searched is reported as unproven.
 """
 
 from __future__ import annotations
