@@ -24,7 +24,7 @@ from .engine.runtime import choose, new_game
 from .engine.state import GameState
 from .engine.text import Branch
 
-DEFAULT_STEPS = 400_000
+DEFAULT_STEPS = 1_000_000
 """States played (replayed or new) before the search gives up; not wall-clock, so a
 seed always finds the same."""
 MAX_RUN = 2_000
