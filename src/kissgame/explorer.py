@@ -418,12 +418,13 @@ class _Recorder(_Tracker):
             state = _thaw(item, names)
             self.events = []
             ids = self.visit(state)
-            seen_events, kids = self.events, []
+            seen_events = self.events
+            kids: list[tuple[Any, ...]] = []
             for choice_id in ids:
                 self.events = []
                 nxt = self.step(state, choice_id)
                 k = None if nxt is None else self.key(nxt)
-                if k is None or k in seen:
+                if nxt is None or k is None or k in seen:
                     kids.append((choice_id, self.events, None, 0.0, None))
                     continue
                 seen.add(k)
@@ -475,9 +476,10 @@ def _init_worker(story: Story, render: bool) -> None:
     _WORKER = _Recorder(story, render)
 
 
-def _work(task: tuple) -> list[tuple]:
+def _work(task: tuple[list[Any], dict[str, frozenset[int]], str | None, bool]) -> list[tuple]:
     assert _WORKER is not None
-    return _WORKER.expand(*task, freeze=True)
+    items, uncovered, guide, breadth_first = task
+    return _WORKER.expand(items, uncovered, guide, breadth_first, freeze=True)
 
 
 def _work_playthroughs(runs: int, seed: int) -> tuple[Playthroughs, list[tuple]]:
