@@ -184,18 +184,21 @@ def test_without_memory_nothing_is_written(story, home):
 def test_steady_moves_write_branch_memory_at_most_once_an_interval(monkeypatch):
     import kissgame.session as module
 
-    writes: list[float] = []
+    writes: list[tuple[float, object]] = []
     monkeypatch.setattr(module, "save_memory",
-                        lambda memory, folder=None: writes.append(time.monotonic()))
+                        lambda memory, folder=None: writes.append((time.monotonic(), memory)))
     writer = module.MemoryWriter(delay=0.01, interval=0.3)
     start = time.monotonic()
+    last = None
     while time.monotonic() - start < 1.5:  # a key every 20 ms, never a pause
-        writer.request(object())  # type: ignore[arg-type]
+        last = object()
+        writer.request(last)  # type: ignore[arg-type]
         time.sleep(0.02)
-    during = list(writes)
+    elapsed = time.monotonic() - start
+    during = len(writes)
     writer.close()
-    # Not starved by steady input, and never more often than the interval allows.
-    assert during, "steady moves must still reach the disk"
-    gaps = [b - a for a, b in zip(during, during[1:], strict=False)]
-    assert all(gap >= 0.3 - 0.01 for gap in gaps), gaps
-    assert len(writes) == len(during) + 1  # close() writes the last move
+    # Not starved by steady input, and never more often than the interval allows
+    # (a slow machine only makes fewer writes, never more).
+    assert during >= 1, "steady moves must still reach the disk"
+    assert during <= elapsed / 0.3 + 1, (during, elapsed)
+    assert writes[-1][1] is last  # after close() the newest move is on disk

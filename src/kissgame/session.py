@@ -126,7 +126,7 @@ class MemoryWriter:
     def flush(self) -> None:
         """Write now, on this thread, whatever is waiting."""
         with self._wake:
-            memory, self._memory, self._due = self._memory, None, None
+            memory = self._take()
         if memory is not None:
             self._write(memory)
 
@@ -149,15 +149,21 @@ class MemoryWriter:
                     self._wake.wait(timeout)
                 if self._closed:
                     return
-                memory, self._memory, self._due = self._memory, None, None
+                memory = self._take()
             if memory is not None:
                 self._write(memory)
+
+    def _take(self) -> BranchMemory | None:
+        """The memory waiting to be written, if any; the interval counts from now (hold
+        ``_wake``), so a request arriving during the write cannot be due sooner."""
+        memory, self._memory, self._due = self._memory, None, None
+        if memory is not None:
+            self._last_write = time.monotonic()
+        return memory
 
     def _write(self, memory: BranchMemory) -> None:
         with self.lock:
             error = save_memory(memory, self.folder)
-        with self._wake:
-            self._last_write = time.monotonic()
         if error and self.problem is None:
             self.problem = error
 
