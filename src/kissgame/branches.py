@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +25,7 @@ from .engine.model import Story
 from .engine.runtime import Diverged, choice_views, replay
 from .engine.state import GameState
 from .recording import Recording, write_recording
-from .resources import data_dir
+from .resources import data_dir, story_file_name
 
 BRANCHES_VERSION = 1
 MAX_BRANCHES_BYTES = 16 * 1024 * 1024
@@ -276,12 +275,8 @@ def rebuild(story: Story, arrival: Arrival) -> GameState | None:
 
 # ---- files ----
 
-def _safe_name(story_id: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", story_id) or "story"
-
-
 def memory_path(story_id: str, folder: Path | None = None) -> Path:
-    return (folder or data_dir()) / "branches" / f"{_safe_name(story_id)}.json"
+    return (folder or data_dir()) / "branches" / f"{story_file_name(story_id)}.json"
 
 
 def _read(path: Path, story: Story) -> tuple[BranchMemory, list[str]]:
@@ -360,11 +355,11 @@ def export_recording(story: Story, state: GameState, folder: Path | None = None,
     """Write the playthrough that led to ``state`` as a recording; returns its path."""
     stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
     out = recordings_dir(folder)
-    path = out / f"{_safe_name(story.id)}-{stamp}.yaml"
+    path = out / f"{story_file_name(story.id)}-{stamp}.yaml"
     n = 1
     while path.exists():
         n += 1
-        path = out / f"{_safe_name(story.id)}-{stamp}-{n}.yaml"
+        path = out / f"{story_file_name(story.id)}-{stamp}-{n}.yaml"
     title = f"{story.title}: {len(state.path)} choices"
     write_recording(path, Recording.from_state(story, state, title))
     return path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from importlib.resources import files
 from pathlib import Path
 
@@ -35,3 +36,10 @@ def cache_dir() -> Path:
     base = home()
     return base / "cache" if base else Path(platformdirs.user_cache_dir(APP_NAME,
                                                                         appauthor=False))
+
+
+def story_file_name(story_id: str) -> str:
+    """The part of a file name that stands for a story (save folder, branch memory,
+    exported recordings): the id's safe characters, never empty, never hidden."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", story_id).strip("._") or "story"
+    return name[:80]

@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,7 +33,7 @@ from .engine.build import story_exprs
 from .engine.expr import DICE, calls_in, over_limit
 from .engine.migrate import replayed
 from .playerfile import PlayerFileError
-from .resources import data_dir
+from .resources import data_dir, story_file_name
 
 SAVE_VERSION = 2
 """The format written now. 2: dice roll by their place in the scene (kissgame 0.2)."""
@@ -194,18 +193,13 @@ def read_save_file(path: Path) -> SaveData:
     return SaveData.from_dict(data)
 
 
-def _safe_name(story_id: str) -> str:
-    name = re.sub(r"[^A-Za-z0-9._-]+", "_", story_id).strip("._") or "story"
-    return name[:80]
-
-
 class SaveStore:
     """The save slots of one story, in ``<data dir>/saves/<story id>/``."""
 
     def __init__(self, story_id: str, folder: Path | None = None,
                  clock: Callable[[], float] = time.time):
         self.story_id = story_id
-        self.folder = (folder or data_dir() / "saves") / _safe_name(story_id)
+        self.folder = (folder or data_dir() / "saves") / story_file_name(story_id)
         self.clock = clock
         clean_stale(self.folder)
 

@@ -321,6 +321,9 @@ def call_site(identity: str) -> int:
 
 _MEMO: dict[tuple[str, str, str], Any] = {}
 _ROLLS_DICE: set[tuple[str, str]] = set()
+# A long-lived process (the language server reparses on every keystroke) must not keep
+# every text it was ever shown; past this many parses the memo starts again.
+MEMO_LIMIT = 200_000
 
 
 def _memoised(kind: str, source: str, site_base: str, parse: Callable[[str, str], Any]) -> Any:
@@ -329,6 +332,9 @@ def _memoised(kind: str, source: str, site_base: str, parse: Callable[[str, str]
     key = (kind, source, site_base if (kind, source) in _ROLLS_DICE else "")
     hit = _MEMO.get(key)
     if hit is None:
+        if len(_MEMO) >= MEMO_LIMIT:
+            _MEMO.clear()
+            _ROLLS_DICE.clear()
         hit = parse(source, site_base)
         roots = [hit] if kind == "expr" else [value for _n, _op, value, _off in hit]
         if any(isinstance(n, Call) and n.name in DICE for root in roots for n in walk(root)):

@@ -18,7 +18,7 @@ from ...branches import export_recording
 from ...engine import GameState, Story, current, new_game, replay
 from ...engine.runtime import Diverged
 from ...recording import Recording, RecordingError, read_recording
-from ...saves import _safe_name
+from ...resources import story_file_name
 from ..host import take_over
 from ..widgets.plain import Plain
 from ..widgets.prose import beat_text
@@ -206,7 +206,7 @@ def export_current(app: App, story: Story, state: GameState | None) -> Path | No
 
 def _deliver(app: App, story: Story, state: GameState) -> None:
     """In a browser (kissgame serve): a download, and nothing written on the server."""
-    name = f"{_safe_name(story.id)}-{datetime.now():%Y%m%d-%H%M%S}.yaml"
+    name = f"{story_file_name(story.id)}-{datetime.now():%Y%m%d-%H%M%S}.yaml"
     text = Recording.from_state(story, state, f"{story.title}: {len(state.path)} choices")
     app.deliver_text(io.StringIO(text.to_yaml()), save_filename=name,
                      mime_type="application/yaml", encoding="utf-8")
