@@ -168,6 +168,17 @@ def test_lines_wrap_to_the_width(monkeypatch, capsys, story):
     assert "The hall is very long and very quiet. It goes on for a while" not in out
 
 
+def test_wide_characters_wrap_by_the_columns_they_take():
+    from kissgame.plain import PlainGame, cells
+
+    out = io.StringIO()
+    game = PlainGame(session=None, out=out, width=20)  # type: ignore[arg-type]
+    game.say("서울 카페에서 만나요 Kitty 그리고 Q 는 기다려요 오래오래 café")
+    lines = out.getvalue().splitlines()
+    assert len(lines) > 2 and max(cells(line) for line in lines) <= 20
+    assert cells("서울") == 4 and cells("cafe\u0301") == 4
+
+
 def test_color_only_when_asked_and_never_with_no_color(monkeypatch, capsys, story):
     monkeypatch.delenv("NO_COLOR", raising=False)
     _code, out = play(monkeypatch, capsys, story, "quit\n", "--color")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import textwrap
+import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TextIO
@@ -54,6 +54,31 @@ def text_width(stream: TextIO) -> int:
     return 80
 
 
+def cells(text: str) -> int:
+    """Columns a terminal gives the text: wide (CJK, 서울) characters take two, combining
+    marks none."""
+    return sum(0 if unicodedata.combining(ch) else
+               2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """Lines of at most ``width`` columns, broken at spaces (the paragraph's indent and
+    the runs of spaces inside a line are kept); a word wider than a line stands alone
+    rather than being cut."""
+    lines: list[str] = []
+    line, used = "", 0
+    for space, word in re.findall(r"(\s*)(\S+)", text.expandtabs()):
+        size = cells(word)
+        if line and used + len(space) + size > width:
+            lines.append(line)
+            line, used = "", 0
+            space = ""
+        line, used = line + space + word, used + len(space) + size
+    if line:
+        lines.append(line)
+    return lines
+
+
 def _rgb(color: str) -> tuple[int, int, int] | None:
     if re.fullmatch(r"#[0-9a-fA-F]{6}", color):
         return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16)
@@ -79,8 +104,7 @@ class PlainGame:
         it bold, and a ``speaker`` that starts it is shown bold in its ``tint``."""
         lines = []
         for raw in printable(text).split("\n"):
-            lines += textwrap.wrap(raw, self.width, break_long_words=False,
-                                   break_on_hyphens=False) or [""]
+            lines += wrap(raw, self.width) or [""]
         if self.color and bold:
             lines = [f"\x1b[1m{line}\x1b[0m" for line in lines]
         elif self.color and speaker and lines[0].startswith(speaker):
