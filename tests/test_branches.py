@@ -203,3 +203,20 @@ def test_exported_recording_replays_headless(story, home, capsys):
     assert recording.expect_ending == "shelved"
     assert main(["replay", str(path), "--story", str(FIXTURE)]) == 0
     assert "ENDING: Shelved" in capsys.readouterr().out
+
+
+def test_export_clears_what_an_interrupted_export_left(story, home):
+    import os
+    import time
+
+    folder = home / "data" / "recordings"
+    folder.mkdir(parents=True)
+    left = folder / ".branches-20261130-101010.yaml.k3j9.tmp"
+    fresh = folder / ".branches-20261130-101011.yaml.a1b2.tmp"
+    left.write_text("half a recor")
+    fresh.write_text("being written")
+    old = time.time() - 3600
+    os.utime(left, (old, old))
+    state = replay(story, 11, ["to_campus"])[-1]
+    export_recording(story, state)
+    assert not left.exists() and fresh.exists()

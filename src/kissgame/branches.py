@@ -355,6 +355,7 @@ def export_recording(story: Story, state: GameState, folder: Path | None = None,
     """Write the playthrough that led to ``state`` as a recording; returns its path."""
     stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
     out = recordings_dir(folder)
+    clean_stale(out)
     path = out / f"{story_file_name(story.id)}-{stamp}.yaml"
     n = 1
     while path.exists():
