@@ -11,6 +11,7 @@ from .engine.diagnostics import (
     ALWAYS_FALSE,
     DEAD_END_SCENE,
     DIVISOR_MAY_BE_ZERO,
+    FALLBACK_LOOP,
     UNREACHABLE_SCENE,
     UNUSED_ENDING,
     UNUSED_VARIABLE,
@@ -55,6 +56,11 @@ def lint(story: Story) -> list[Diagnostic]:
             found.append(DEAD_END_SCENE.at(scene.span, f"scene '{scene.id}' has no choices and "
                                            "is not an ending: the story stops here"))
         for choice in scene.choices:
+            if choice.fallback and choice.target == scene.id and not scene.on_enter:
+                found.append(FALLBACK_LOOP.at(
+                    choice.span, f"fallback choice '{choice.id}' leads back to '{scene.id}': once "
+                    "nothing else is left it is taken again and again (KG306 while playing); "
+                    "send it on to another scene"))
             if is_statically_false(choice.condition, constants):
                 assert choice.condition is not None
                 found.append(ALWAYS_FALSE.at(

@@ -149,6 +149,8 @@ class HiddenChoice:
     location: str
     locked: bool = False
     """True when it is still shown, greyed out with its ``locked`` text."""
+    waiting: bool = False
+    """A fallback choice waiting while another choice is available: ``reason`` says so."""
 
 
 def hidden_choices(story: Story, state: GameState) -> list[HiddenChoice]:
@@ -165,7 +167,7 @@ def hidden_choices(story: Story, state: GameState) -> list[HiddenChoice]:
             label = choice.id
         where = str(choice.span)
         try:
-            status = choice_status(state, choice, ctx)
+            status = choice_status(state, choice, ctx, scene)
         except StoryRuntimeError as exc:
             source = choice.condition.source if choice.condition else choice.id
             out.append(HiddenChoice(choice.id, label, choice.target,
@@ -174,6 +176,10 @@ def hidden_choices(story: Story, state: GameState) -> list[HiddenChoice]:
         if status is ChoiceStatus.TAKEN:
             out.append(HiddenChoice(choice.id, label, choice.target,
                                     "once: already taken", where))
+        elif status is ChoiceStatus.WAITING:
+            out.append(HiddenChoice(choice.id, label, choice.target,
+                                    "fallback: taken by itself once no other choice is left",
+                                    where, waiting=True))
         elif status is not ChoiceStatus.AVAILABLE and choice.condition is not None:
             out.append(HiddenChoice(choice.id, label, choice.target, choice.condition.source,
                                     str(choice.condition.span),

@@ -286,6 +286,11 @@ class _Tracker:
     def _found_taken(self, scene: str, choice_id: str) -> None:
         self.taken.add((scene, choice_id))
 
+    def _found_passed(self, scene: str, choice_id: str) -> None:
+        """A fallback choice taken by itself, and the scene it was taken in."""
+        self.taken.add((scene, choice_id))
+        self._found_reached(scene)
+
     def runtime_error(self, exc: StoryRuntimeError, scene: str,
                       path: list[str] | tuple[str, ...]) -> None:
         self._found_error(exc.diagnostic, scene, list(path))
@@ -294,6 +299,8 @@ class _Tracker:
         """Record what this state shows; return the choices available in it."""
         self._found_reached(state.scene)
         scene = self.story.scenes[state.scene]
+        if state.passed:
+            self._visit_passed(state)
         if scene.assume:
             self.check_assumptions(scene, state)
         if not self.render:
@@ -313,6 +320,14 @@ class _Tracker:
         if not ids:
             self._found_dead_end(state.scene, list(state.path))
         return ids
+
+    def _visit_passed(self, state: GameState) -> None:
+        """The scenes a fallback led through on the way to ``state``: their text shows."""
+        for key in state.passed:
+            self._found_passed(key.scene, key.choice)
+            if self.render and self.uncovered.get(key.scene):
+                passed = self.story.scenes[key.scene]
+                self._found_shown(key.scene, self.arms.shown(passed, context(state), set()))
 
     def _choices_despite_text(self, state: GameState) -> list[str]:
         """When the text fails, the search goes on through the choices, if they work."""
@@ -339,10 +354,13 @@ class _Tracker:
         """Take a choice; a runtime error in its effects is a finding, not a crash."""
         self._found_taken(state.scene, choice_id)
         try:
-            return choose(self.story, state, choice_id)
+            nxt = choose(self.story, state, choice_id)
         except StoryRuntimeError as exc:
             self.runtime_error(exc, state.scene, (*state.path, choice_id))
             return None
+        for key in nxt.passed:
+            self._found_passed(key.scene, key.choice)
+        return nxt
 
     def check_assumptions(self, scene: Scene, state: GameState) -> None:
         ctx = context(state)
@@ -390,6 +408,9 @@ class _Recorder(_Tracker):
 
     def _found_taken(self, scene: str, choice_id: str) -> None:
         pass  # the main process knows which choices it takes from the expansions
+
+    def _found_passed(self, scene: str, choice_id: str) -> None:
+        self.events.append(("_found_passed", scene, choice_id))
 
     def _found_error(self, d: Diagnostic, scene: str, path: list[str]) -> None:
         self.events.append(("_found_error", d, scene, path))

@@ -68,7 +68,7 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
         "once": "true makes the choice once-only: it never shows again after it is taken",
         "tags": "a list of free words",
         "reply": "text shown after the choice is taken, before the target scene's text",
-        "fallback": "true: offered only when no other choice is available (label: Continue)",
+        "fallback": "true: never offered; taken by itself when no other choice is available",
     },
     "conditional": {
         "if": "the condition that picks the 'then' blocks (else the 'else' blocks)",

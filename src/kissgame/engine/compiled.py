@@ -239,7 +239,7 @@ class StoryViews:
     def current(self, story: Story, state: GameState) -> object:
         sv = self.scenes.get(state.scene) or self.scene(story, state.scene)
         rt = self.runtime
-        if state.reply is not None:  # the reply of the choice just taken shows first
+        if state.reply is not None or state.passed:  # what led here shows first
             return rt.current_generic(story, state)
         if sv.beat is not None:
             return sv.beat
@@ -321,8 +321,9 @@ class StoryViews:
             rt.apply_effects(story, target.on_enter, vars,
                              EvalContext(vars, visits, state.seed, turn))
         once = state.once | {e.once_key} if e.once_key is not None else state.once
-        return GameState(e.target, vars, visits, once, state.seed, turn,
-                         state.path + (choice_id,), e.reply_key)
+        nxt = GameState(e.target, vars, visits, once, state.seed, turn,
+                        state.path + (choice_id,), e.reply_key)
+        return cast(GameState, rt.follow_fallbacks(story, nxt)) if target.fallback else nxt
 
 
 _VIEWS: dict[int, StoryViews] = {}

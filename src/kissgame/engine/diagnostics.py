@@ -152,6 +152,7 @@ WRONG_ARITY = _code("KG115", E, CHECK, "wrong-arity")
 MISSING_START = _code("KG116", E, CHECK, "missing-start")
 DUPLICATE_VAR = _code("KG117", E, CHECK, "duplicate-variable")
 UNKNOWN_EPISODE = _code("KG118", E, CHECK, "unknown-episode")
+FALLBACK_LOOP = _code("KG120", W, CHECK, "fallback-loop")
 DIVISOR_MAY_BE_ZERO = _code("KG119", W, CHECK, "divisor-may-be-zero",
                             "'{source}' divides by '{divisor}', which can be 0 {why}")
 
@@ -173,6 +174,9 @@ MISSING_VARIABLE = _code("KG304", E, RUN, "missing-variable",
                          "'{source}' reads '{name}', which this game's state does not have")
 TEXT_TOO_LONG = _code("KG305", E, RUN, "text-too-long",
                       "'{source}' makes text longer than {limit} characters")
+FALLBACKS_WITHOUT_END = _code("KG306", E, RUN, "fallbacks-without-end",
+                              "{limit} fallback choices were taken in a row without a choice "
+                              "for the player: {detail}")
 
 REGISTRY: dict[str, Descriptor] = {d.code: d for d in _ALL}
 assert len(REGISTRY) == len(_ALL), "two descriptors share a code"

@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import cast
 
 from .compiled import views_of
+from .diagnostics import FALLBACKS_WITHOUT_END, StoryRuntimeError
 from .expr import Assign, EvalContext, Expr, Value
 from .model import Block, Choice, ConditionalBlock, Dialogue, Ending, Narration, Scene, Story
 from .state import GameState, OnceKey
@@ -68,8 +69,10 @@ def new_game(story: Story, seed: int | None = None) -> GameState:
         seed = random.SystemRandom().randrange(1, 2**31)
     vars = story.initial_vars()
     visits: dict[str, int] = {}
-    enter_scene(story, story.scenes[story.start], vars, visits, seed, 0)
-    return GameState(story.start, vars, visits, frozenset(), seed, 0, ())
+    start = story.scenes[story.start]
+    enter_scene(story, start, vars, visits, seed, 0)
+    state = GameState(story.start, vars, visits, frozenset(), seed, 0, ())
+    return follow_fallbacks(story, state) if start.has_fallback else state
 
 
 def enter_scene(story: Story, scene: Scene, vars: dict[str, Value], visits: dict[str, int],
@@ -205,6 +208,13 @@ def choose_generic(story: Story, state: GameState, choice_id: str) -> GameState:
         raise InvalidChoice(f"choice '{choice_id}' in '{scene.id}' was already taken")
     if status is not ChoiceStatus.AVAILABLE:
         raise InvalidChoice(f"choice '{choice_id}' in '{scene.id}' is not available")
+    reply = OnceKey(scene.id, choice.id) if choice.reply else None
+    nxt = _take(story, state, scene, choice, state.path + (choice_id,), reply, ())
+    return follow_fallbacks(story, nxt) if story.scenes[nxt.scene].has_fallback else nxt
+
+
+def _take(story: Story, state: GameState, scene: Scene, choice: Choice, path: tuple[str, ...],
+          reply: OnceKey | None, passed: tuple[OnceKey, ...]) -> GameState:
     target = story.scenes[choice.target]
     # States are never mutated, so a choice that sets nothing shares its variables.
     writes = bool(choice.effects or target.on_enter)
@@ -215,9 +225,31 @@ def choose_generic(story: Story, state: GameState, choice_id: str) -> GameState:
     turn = state.turn + 1
     enter_scene(story, target, vars, visits, state.seed, turn)
     once = state.once | {OnceKey(scene.id, choice.id)} if choice.once else state.once
-    reply = OnceKey(scene.id, choice.id) if choice.reply else None
-    return GameState(choice.target, vars, visits, once, state.seed, turn,
-                     state.path + (choice_id,), reply)
+    return GameState(choice.target, vars, visits, once, state.seed, turn, path, reply, passed)
+
+
+FALLBACK_LIMIT = 100
+"""Fallbacks taken in a row, at most, before the story is stuck in a loop (KG306)."""
+
+
+def follow_fallbacks(story: Story, state: GameState) -> GameState:
+    """Take the fallback choice while one is all that is available, as ink does: the
+    player never chooses "Continue". Each counts as a turn but not in the path (replaying
+    the path takes it again); ``passed`` keeps them so their scenes' text is shown."""
+    for _ in range(FALLBACK_LIMIT):
+        scene = story.scenes[state.scene]
+        if scene.ending is not None or not scene.has_fallback:
+            return state
+        fallback = _fallback_id(state, scene, context(state))
+        if fallback is None:
+            return state
+        choice = cast(Choice, scene.choice(fallback))
+        key = OnceKey(scene.id, choice.id)
+        state = _take(story, state, scene, choice, state.path, state.reply,
+                      state.passed + (key,))
+    raise StoryRuntimeError(FALLBACKS_WITHOUT_END.at(
+        choice.span, " -> ".join(str(key) for key in state.passed[-3:]) + " -> ...",
+        limit=FALLBACK_LIMIT))
 
 
 def _render_blocks(story: Story, blocks: tuple[Block, ...], ctx: EvalContext,
@@ -249,17 +281,29 @@ def lines_of(story: Story, blocks: tuple[Block, ...], ctx: EvalContext | None
 
 
 def render_lines(story: Story, state: GameState) -> tuple[Line, ...]:
-    """The reply of the choice just taken, if it has one, then the scene's text."""
+    """The reply of the choice just taken, if it has one, then for each fallback taken
+    since, its scene's text and its reply, then the scene's text. All but the last are
+    marked ``reply``: they lead up to this scene."""
     out: list[Line] = []
     ctx = context(state)
     if state.reply is not None:
-        came_from = story.scenes.get(state.reply.scene)
-        choice = came_from.choice(state.reply.choice) if came_from else None
-        if choice is not None and choice.reply:
-            _render_blocks(story, choice.reply, ctx, out)
-            out[:] = [dataclasses.replace(line, reply=True) for line in out]
+        _render_reply(story, state.reply, ctx, out)
+    for key in state.passed:
+        passed = story.scenes.get(key.scene)
+        if passed is not None:
+            _render_blocks(story, passed.text, ctx, out)
+            _render_reply(story, key, ctx, out)
+    if out:
+        out[:] = [dataclasses.replace(line, reply=True) for line in out]
     _render_blocks(story, story.scenes[state.scene].text, ctx, out)
     return tuple(out)
+
+
+def _render_reply(story: Story, key: OnceKey, ctx: EvalContext, out: list[Line]) -> None:
+    came_from = story.scenes.get(key.scene)
+    choice = came_from.choice(key.choice) if came_from else None
+    if choice is not None and choice.reply:
+        _render_blocks(story, choice.reply, ctx, out)
 
 
 def current(story: Story, state: GameState) -> Beat:

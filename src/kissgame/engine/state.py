@@ -48,9 +48,14 @@ class GameState:
     path: tuple[str, ...]
     reply: OnceKey | None = None
     """The choice (scene and id) whose reply shows above this scene's text, if any."""
+    passed: tuple[OnceKey, ...] = ()
+    """The fallback choices taken by themselves on the way here since the player's last
+    choice, in order: their scenes' text and replies show above this scene's."""
 
     def to_dict(self) -> dict[str, Any]:
-        extra = {"reply": str(self.reply)} if self.reply is not None else {}
+        extra: dict[str, Any] = {"reply": str(self.reply)} if self.reply is not None else {}
+        if self.passed:
+            extra["passed"] = [str(key) for key in self.passed]
         return extra | {
             "scene": self.scene,
             "vars": dict(self.vars),
@@ -92,5 +97,9 @@ class GameState:
         reply = data.get("reply")
         if reply is not None and not isinstance(reply, str):
             raise StateFormatError("reply must be a string (scene/choice)")
+        passed = data.get("passed", [])
+        if not (isinstance(passed, list) and all(isinstance(x, str) for x in passed)):
+            raise StateFormatError("passed must be a list of strings (scene/choice)")
         return cls(scene, dict(vars), dict(visits), marks, seed, turn, tuple(path),
-                   OnceKey.parse(reply) if reply is not None else None)
+                   OnceKey.parse(reply) if reply is not None else None,
+                   tuple(OnceKey.parse(key) for key in passed))

@@ -131,12 +131,15 @@ class DebugScreen(Dialog[None]):
             return text
         if not hidden:
             text.append("\n(none)", "dim")
+        for key in state.passed:
+            text.append(f"\n(fallback {key.choice} taken in {key.scene} on the way here)", "dim")
         for choice in hidden:
             text.append(f"\n{choice.id}", "bold")
             text.append(f" \u2192 {choice.target}")
             if choice.locked:
                 text.append(" (shown locked)", "dim")
-            text.append(f"\n  if {choice.reason}", "yellow")
+            text.append(f"\n  {choice.reason}" if choice.waiting else f"\n  if {choice.reason}",
+                        "yellow")
             text.append(f"\n  {choice.location}", "dim")
         return text
 
