@@ -155,12 +155,12 @@ def test_branch_memory_is_written_off_the_callers_thread_and_debounced(story, ho
     deadline = time.monotonic() + 10
     while not memory_path(story.id).exists() and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert writers == ["kissgame-branches"]  # one write, on the writer thread
+    assert writers == ["kissgame-writer"]  # one write, on the writer thread
     assert session.memory_write_problem is None
     data = json.loads(memory_path(story.id).read_text(encoding="utf-8"))
     assert "library" in data["scenes"] and "shelved" in data["endings"]
     session.close()
-    assert writers == ["kissgame-branches"]  # nothing was left to write
+    assert writers == ["kissgame-writer"]  # nothing was left to write
 
 
 def test_branch_memory_survives_a_new_session(story):
@@ -187,12 +187,12 @@ def test_steady_moves_write_branch_memory_at_most_once_an_interval(monkeypatch):
     writes: list[tuple[float, object]] = []
     monkeypatch.setattr(module, "save_memory",
                         lambda memory, folder=None: writes.append((time.monotonic(), memory)))
-    writer = module.MemoryWriter(delay=0.01, interval=0.3)
+    writer = module.Writer(delay=0.01, interval=0.3)
     start = time.monotonic()
     last = None
     while time.monotonic() - start < 1.5:  # a key every 20 ms, never a pause
         last = object()
-        writer.request(last)  # type: ignore[arg-type]
+        writer.request(module.MEMORY, lambda memory=last: module.save_memory(memory))
         time.sleep(0.02)
     elapsed = time.monotonic() - start
     during = len(writes)
@@ -202,3 +202,92 @@ def test_steady_moves_write_branch_memory_at_most_once_an_interval(monkeypatch):
     assert during >= 1, "steady moves must still reach the disk"
     assert during <= elapsed / 0.3 + 1, (during, elapsed)
     assert writes[-1][1] is last  # after close() the newest move is on disk
+
+
+def on_disk(story, slot: str = AUTO):
+    """The slot as a fresh process would read it: from the file alone."""
+    return SaveStore(story.id).read(slot).data
+
+
+def test_autosave_is_written_off_the_callers_thread_and_read_at_once(story, monkeypatch):
+    import kissgame.saves as saves_module
+
+    started, release = threading.Event(), threading.Event()
+    writers: list[str] = []
+    held_too_long: list[bool] = []
+    real = saves_module.write_atomic
+
+    def held_write(path, data, keep_backup=False):
+        writers.append(threading.current_thread().name)
+        started.set()
+        # The disk is stuck until the test lets it go; a caller waiting here would
+        # never get that far, and the wait would run out.
+        held_too_long.append(not release.wait(10))
+        real(path, data, keep_backup)
+
+    monkeypatch.setattr(saves_module, "write_atomic", held_write)
+    session = session_for(story, memory_delay=0.01)
+    session.new_game()
+    assert started.wait(10)  # the writer thread is stuck writing the first autosave
+    session.choose("to_campus")
+    session.choose("yearbook")  # a new episode: autosaved
+    # The caller did not wait for the disk, and the session's slots already show it.
+    assert session.saves.read(AUTO).data.state.scene == "hall"
+    assert session.saves.latest().data.state.scene == "hall"
+    assert on_disk(story) is None
+    release.set()
+    session.close()
+    assert held_too_long and not any(held_too_long)
+    assert writers[0] == "kissgame-writer"
+    assert on_disk(story).state.scene == "hall"
+
+
+def test_close_writes_the_latest_autosave(story):
+    session = session_for(story, memory_delay=60)  # nothing would be written for a minute
+    session.new_game()
+    session.choose("to_campus")
+    session.choose("yearbook")
+    assert on_disk(story) is None
+    session.close()
+    assert on_disk(story).state.scene == "hall"  # the newest autosave, not the first
+    assert memory_path(story.id).exists()
+
+
+def test_autosaves_in_quick_succession_write_only_the_newest(story, monkeypatch):
+    import kissgame.saves as saves_module
+
+    written: list[str] = []
+    real = saves_module.write_atomic
+
+    def spy(path, data, keep_backup=False):
+        written.append(json.loads(data)["state"]["scene"])
+        real(path, data, keep_backup)
+
+    monkeypatch.setattr(saves_module, "write_atomic", spy)
+    session = session_for(story, memory_delay=60)
+    for _ in range(3):
+        session.new_game()
+        session.choose("to_campus")
+        session.choose("yearbook")
+    session.close()
+    assert written == ["hall"]
+
+
+def test_a_manual_save_to_the_autosave_slot_wins_over_a_waiting_one(story):
+    session = session_for(story, memory_delay=60)
+    session.new_game()
+    session.choose("to_campus")
+    session.choose("yearbook")  # autosave staged at the hall
+    session.rewind(1)
+    session.save(AUTO)  # written now, at the campus
+    session.close()  # the staged hall autosave is gone, not written over it
+    assert on_disk(story).state.scene == "campus"
+
+
+def test_deleting_the_autosave_drops_a_waiting_one(story):
+    session = session_for(story, memory_delay=60)
+    session.new_game()
+    session.saves.delete(AUTO)
+    assert session.saves.read(AUTO).empty
+    session.close()
+    assert on_disk(story) is None

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -194,13 +195,20 @@ def read_save_file(path: Path) -> SaveData:
 
 
 class SaveStore:
-    """The save slots of one story, in ``<data dir>/saves/<story id>/``."""
+    """The save slots of one story, in ``<data dir>/saves/<story id>/``.
+
+    A save can be staged (``stage``) and written later on another thread (``commit``):
+    until it is on disk, ``read`` returns the staged save, so the slot lists and
+    "Continue" always see the newest one."""
 
     def __init__(self, story_id: str, folder: Path | None = None,
                  clock: Callable[[], float] = time.time):
         self.story_id = story_id
         self.folder = (folder or data_dir() / "saves") / story_file_name(story_id)
         self.clock = clock
+        self._staged: dict[str, SaveData] = {}
+        self._staging = threading.Lock()  # held only to touch _staged, never for a disk
+        self._writing = threading.RLock()  # one write or delete of a slot at a time
         clean_stale(self.folder)
 
     def path(self, slot: str) -> Path:
@@ -212,6 +220,9 @@ class SaveStore:
         """What the slot holds. Never raises for a bad file: it reports it as damaged."""
         path = self.path(slot)
         backup = self._read_backup(path)
+        staged = self._staged.get(slot)
+        if staged is not None:
+            return SlotInfo(slot, path, staged, backup=backup)
         try:
             data = read_save_file(path)
         except FileNotFoundError:
@@ -242,24 +253,61 @@ class SaveStore:
         return max(usable, key=lambda info: info.data.saved_at if info.data else 0.0,
                    default=None)
 
+    def make(self, story: Story, state: GameState, play_seconds: float = 0.0,
+             episode: str = "", scene_title: str = "") -> SaveData:
+        return SaveData(story.id, story.fingerprint, state, self.clock(), play_seconds,
+                        episode, scene_title)
+
     def write(self, slot: str, story: Story, state: GameState, play_seconds: float = 0.0,
               episode: str = "", scene_title: str = "") -> SaveData:
-        data = SaveData(story.id, story.fingerprint, state, self.clock(), play_seconds,
-                        episode, scene_title)
+        data = self.make(story, state, play_seconds, episode, scene_title)
+        with self._writing:
+            self._unstage(slot)
+            self._put(slot, data)
+        return data
+
+    def stage(self, slot: str, data: SaveData) -> None:
+        """Hold ``data`` as the slot's newest save until ``commit`` writes it."""
+        self.path(slot)
+        with self._staging:
+            self._staged[slot] = data
+
+    def commit(self, slot: str) -> None:
+        """Write the slot's staged save, if any (atomically, as ``write``). Raises OSError;
+        the staged save is dropped either way, so reads never show what is not on disk."""
+        with self._writing:
+            data = self._staged.get(slot)
+            if data is None:
+                return
+            try:
+                self._put(slot, data)
+            finally:
+                self._unstage(slot, data)
+
+    def _unstage(self, slot: str, data: SaveData | None = None) -> None:
+        """Forget the slot's staged save (only if it is still ``data``, when given)."""
+        with self._staging:
+            if data is None or self._staged.get(slot) is data:
+                self._staged.pop(slot, None)
+
+    def _put(self, slot: str, data: SaveData) -> None:
         write_atomic(self.path(slot), json.dumps(data.to_dict(), indent=1,
                                                  ensure_ascii=False) + "\n", keep_backup=True)
-        return data
 
     def restore_backup(self, slot: str) -> SaveData:
         """Put a damaged slot's backup back in its place and return it."""
         path = self.path(slot)
         data = read_save_file(path.with_name(path.name + ".bak"))
-        write_atomic(path, json.dumps(data.to_dict(), indent=1, ensure_ascii=False) + "\n")
+        with self._writing:
+            self._unstage(slot)
+            write_atomic(path, json.dumps(data.to_dict(), indent=1, ensure_ascii=False) + "\n")
         return data
 
     def delete(self, slot: str) -> None:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self.path(slot))
+        with self._writing:
+            self._unstage(slot)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.path(slot))
 
 
 def _rolls_dice(story: Story) -> bool:

@@ -8,10 +8,11 @@ the plain line-by-line mode are two faces of it; neither decides anything about 
 story.
 
 Every change of state is announced to the observers (``subscribe``) as a ``Moved``,
-on the thread that made the change. Branch memory is updated in memory at once and
-written to disk by a background thread, ``MEMORY_DELAY`` seconds after a change and at
-most once per ``MEMORY_INTERVAL`` seconds;
-``close()`` writes what is left.
+on the thread that made the change. Branch memory is updated in memory at once, and the
+autosave (at a new game, a new episode, a load) is staged in its SaveStore at once; both
+are written to disk by one background thread (``Writer``), ``MEMORY_DELAY`` seconds
+after a change and at most one file a ``MEMORY_INTERVAL``; ``close()`` writes what is
+left.
 
 Errors the player must hear about are raised as ``SessionError`` (its message is a
 sentence for the player); the engine's ``InvalidChoice`` and ``StoryRuntimeError``
@@ -29,9 +30,11 @@ A minimal host loop::
 
 from __future__ import annotations
 
-import contextlib
+import atexit
+import functools
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +61,7 @@ MEMORY_INTERVAL = 2.0
 the file and its folder, so at most one fsync a second)."""
 
 NEW, CHOSE, REWOUND, JUMPED, LOADED = "new", "chose", "rewound", "jumped", "loaded"
+MEMORY = "memory"
 
 
 class SessionError(Exception):
@@ -86,52 +90,57 @@ def format_play_time(seconds: float) -> str:
     return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m"
 
 
-class MemoryWriter:
-    """Writes a BranchMemory on a daemon thread, ``delay`` seconds after the first request
-    since the last write and never sooner than ``interval`` seconds after that write, so
-    a player pressing keys steadily costs at most one write (and its fsyncs) a second.
+Job = Callable[[], str | None]
+"""Writes one file; returns why it failed, or None."""
 
-    ``lock`` guards the memory: hold it while changing the memory; the writer holds it
-    while turning the memory into JSON. ``problem`` keeps the first write error.
+
+class Writer:
+    """Writes files on one daemon thread, so no key press waits for a disk.
+
+    ``request(name, job)`` asks for a write; a newer request of the same name replaces
+    one still waiting. Waiting jobs run ``delay`` seconds after the first request since
+    the last write, and never sooner than ``interval`` seconds per job after the last
+    write (each job is a file fsync and a folder fsync, so two seconds per job is one
+    fsync a second), so steady key presses cost a bounded number of writes and are
+    never postponed forever. ``flush`` and ``close`` write what is waiting at once;
+    at interpreter exit, anything still waiting is written too. ``problems`` keeps the
+    first error of each name.
     """
 
-    def __init__(self, delay: float = MEMORY_DELAY, folder: Path | None = None,
-                 interval: float = MEMORY_INTERVAL) -> None:
+    def __init__(self, delay: float = MEMORY_DELAY, interval: float = MEMORY_INTERVAL) -> None:
         self.delay = delay
         self.interval = interval
-        self.folder = folder
-        self.lock = threading.RLock()
-        self.problem: str | None = None
-        self._memory: BranchMemory | None = None
+        self.problems: dict[str, str] = {}
+        self._jobs: dict[str, Job] = {}
         self._due: float | None = None
-        self._last_write = float("-inf")
+        self._next_ok = float("-inf")
         self._wake = threading.Condition()
+        self._io = threading.Lock()  # held from taking jobs until they are on disk
         self._closed = False
         self._thread: threading.Thread | None = None
+        self._at_exit = functools.partial(_flush_at_exit, weakref.ref(self))
+        atexit.register(self._at_exit)
 
-    def request(self, memory: BranchMemory) -> None:
+    def request(self, name: str, job: Job) -> None:
         with self._wake:
             if self._closed:
                 return
-            self._memory = memory
+            self._jobs[name] = job
             if self._due is None:
-                self._due = max(time.monotonic() + self.delay,
-                                self._last_write + self.interval)
+                self._due = max(time.monotonic() + self.delay, self._next_ok)
             if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="kissgame-branches",
+                self._thread = threading.Thread(target=self._run, name="kissgame-writer",
                                                 daemon=True)
                 self._thread.start()
             self._wake.notify()
 
     def flush(self) -> None:
-        """Write now, on this thread, whatever is waiting."""
-        with self._wake:
-            memory = self._take()
-        if memory is not None:
-            self._write(memory)
+        """Write now, on this thread, whatever is waiting (after a write in progress)."""
+        with self._io:
+            self._write(self._take())
 
     def close(self) -> None:
-        """Write what is waiting and stop the thread."""
+        """Write what is waiting and stop the thread. Safe to call twice."""
         with self._wake:
             self._closed = True
             self._wake.notify()
@@ -139,6 +148,7 @@ class MemoryWriter:
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=5)
         self.flush()
+        atexit.unregister(self._at_exit)
 
     def _run(self) -> None:
         while True:
@@ -149,23 +159,29 @@ class MemoryWriter:
                     self._wake.wait(timeout)
                 if self._closed:
                     return
-                memory = self._take()
-            if memory is not None:
-                self._write(memory)
+            with self._io:
+                self._write(self._take())
 
-    def _take(self) -> BranchMemory | None:
-        """The memory waiting to be written, if any; the interval counts from now (hold
-        ``_wake``), so a request arriving during the write cannot be due sooner."""
-        memory, self._memory, self._due = self._memory, None, None
-        if memory is not None:
-            self._last_write = time.monotonic()
-        return memory
+    def _take(self) -> dict[str, Job]:
+        """The jobs waiting; the interval counts from now, so a request arriving during
+        the write cannot be due sooner."""
+        with self._wake:
+            jobs, self._jobs, self._due = self._jobs, {}, None
+            if jobs:
+                self._next_ok = time.monotonic() + self.interval * len(jobs)
+            return jobs
 
-    def _write(self, memory: BranchMemory) -> None:
-        with self.lock:
-            error = save_memory(memory, self.folder)
-        if error and self.problem is None:
-            self.problem = error
+    def _write(self, jobs: dict[str, Job]) -> None:
+        for name, job in jobs.items():
+            error = job()
+            if error and name not in self.problems:
+                self.problems[name] = error
+
+
+def _flush_at_exit(ref: weakref.ref[Writer]) -> None:
+    writer = ref()
+    if writer is not None:
+        writer.flush()
 
 
 class Session:
@@ -193,7 +209,8 @@ class Session:
         self._observers: list[Observer] = []
         # Resolved now: a write that lands later goes where this session's files are.
         self._memory_folder = memory_folder or data_dir()
-        self._writer = MemoryWriter(memory_delay, self._memory_folder)
+        self._writer = Writer(memory_delay)
+        self._memory_lock = threading.RLock()  # the writer reads the memory it changes
         self.memory_problem: str | None = None
         """Why the branch memory could not be read (None when it was fine)."""
         self.memory = BranchMemory(story.id)
@@ -227,7 +244,7 @@ class Session:
     @property
     def memory_write_problem(self) -> str | None:
         """The first error met writing branch memory, if any."""
-        return self._writer.problem
+        return self._writer.problems.get(MEMORY)
 
     # -- observers ------------------------------------------------------------------------
 
@@ -355,12 +372,11 @@ class Session:
     # -- the end --------------------------------------------------------------------------
 
     def flush(self) -> None:
-        """Write the branch memory now (tests, and before reading its file)."""
-        if self.remember:
-            self._writer.flush()
+        """Write the branch memory and the autosave now (tests, before reading files)."""
+        self._writer.flush()
 
     def close(self) -> None:
-        """Write what is pending and stop the branch-memory thread. Safe to call twice."""
+        """Write what is pending and stop the writer thread. Safe to call twice."""
         self._writer.close()
 
     # -- inside ---------------------------------------------------------------------------
@@ -376,30 +392,52 @@ class Session:
     def _observe(self, state: GameState) -> None:
         if not self.remember:
             return
-        with self._writer.lock:
+        with self._memory_lock:
             try:
                 self.memory.observe(self.story, state)
             except (StoryRuntimeError, KeyError):
                 return  # the player hears about story errors where they play
-        self._writer.request(self.memory)
+        self._writer.request(MEMORY, functools.partial(self._write_memory, self.memory))
+
+    def _write_memory(self, memory: BranchMemory) -> str | None:
+        with self._memory_lock:
+            return save_memory(memory, self._memory_folder)
 
     def _set_story(self, story: Story) -> None:
         if story.id != self.story.id:
             self.saves = SaveStore(story.id, self.saves.folder.parent, clock=self.saves.clock)
         if self.remember:
-            with self._writer.lock:
+            if self.memory.story_id != story.id:
+                self._writer.flush()  # not under the memory lock: the writer takes it
+            with self._memory_lock:
                 if self.memory.story_id == story.id:
                     self.memory = self.memory.rebind(story)
                 else:
-                    self._writer.flush()
                     self.memory, self.memory_problem = load_memory(story, self._memory_folder)
         self.story = story
 
     def _autosave(self) -> None:
-        # An autosave that fails must not stop play; manual saves report their errors.
-        with contextlib.suppress(SessionError):
-            self.save(AUTO)
+        """Stage the autosave and let the writer thread put it on disk: reads of the slot
+        see it at once. A failed autosave never stops play (manual saves report theirs)."""
+        state = self._state
+        try:
+            beat = self.beat()
+        except StoryRuntimeError:
+            return  # the player sees the error where they play; the last autosave stays
+        assert state is not None and beat is not None
+        store = self.saves
+        store.stage(AUTO, store.make(self.story, state, self.play_seconds,
+                                     beat.episode_title, beat.title))
+        self._writer.request(f"{AUTO}:{store.folder}", functools.partial(_commit, store, AUTO))
 
     def _reset_clock(self, seconds: float) -> None:
         self._play_base = seconds
         self._play_since = self._monotonic()
+
+
+def _commit(store: SaveStore, slot: str) -> str | None:
+    try:
+        store.commit(slot)
+    except OSError as exc:
+        return f"Could not write {slot_label(slot)}: {exc.strerror or exc}"
+    return None

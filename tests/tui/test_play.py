@@ -271,7 +271,7 @@ async def test_save_from_an_older_story_version(story_root, tmp_path):
 
 async def test_quicksave_quickload_and_autosave(story_root):
     app = app_for(story_root)
-    store = SaveStore("tiny-kiss")
+    store = app.session.saves  # what Continue and the load screen read
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("enter")
         assert store.read("auto").data.state.scene == "arrive"
@@ -280,6 +280,37 @@ async def test_quicksave_quickload_and_autosave(story_root):
         await pilot.press("f9")
         assert app.state.scene == "hall"
         assert store.read("quick").data.scene_title == "The Hall"
+    # Quitting writes the newest autosave: the next start continues from the load.
+    assert SaveStore("tiny-kiss").read("auto").data.state.scene == "hall"
+
+
+async def test_a_new_episode_does_not_wait_for_the_disk(story_root, monkeypatch):
+    import threading
+
+    import kissgame.saves as saves_module
+
+    release = threading.Event()
+    ui_thread_writes: list[str] = []
+    real = saves_module.write_atomic
+
+    def stuck_disk(path, data, keep_backup=False):
+        if threading.current_thread() is threading.main_thread() and not release.is_set():
+            ui_thread_writes.append(path.name)
+        else:
+            release.wait(10)
+        real(path, data, keep_backup)
+
+    monkeypatch.setattr(saves_module, "write_atomic", stuck_disk)
+    app = app_for(story_root)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter", "1", "1")  # New game, then into episode 2
+        await settle(pilot)
+        assert app.state.scene == "dorm"
+        assert "ramyeon" in prose(app)
+        assert app.session.saves.read("auto").data.state.scene == "dorm"
+        assert ui_thread_writes == []  # the UI thread wrote no save while playing
+        release.set()
+    assert SaveStore("tiny-kiss").read("auto").data.state.scene == "dorm"
 
 
 async def test_history_lists_what_was_read_and_chosen(story_root):
