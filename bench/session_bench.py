@@ -5,19 +5,23 @@ usage: python bench/session_bench.py [--presses N] [--secs S]
 1. Synchronous cost of a choice key in the game (what runs on the UI thread): the
    Session (branch memory updated in memory, the write handed to its thread) against the
    bare engine, same seeded path, interleaved rounds, as a ratio.
-2. Disk writes of the branch memory while keys are pressed steadily for S seconds at a
-   fast pace (every 50 ms) and a slow one (every 700 ms): os.fsync calls per second,
-   counted by wrapping os.fsync (every write is file + folder fsync).
-Uses a throw-away KISSGAME_HOME. Read the ratio, not the microseconds.
+2. Disk writes of the branch memory and the autosaves while keys are pressed steadily
+   for S seconds at a fast pace (every 50 ms) and a slow one (every 700 ms): os.fsync
+   calls per second, counted by wrapping os.fsync (every write is file + folder fsync),
+   by what they wrote and by thread (the caller's thread is the UI thread in the game);
+   the writes left for close() are counted apart.
+Uses a throw-away KISSGAME_HOME. Read the ratio, not the microseconds. --json: one line.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import statistics
 import tempfile
+import threading
 import time
 import traceback
 
@@ -61,13 +65,17 @@ def session_run(session: Session, picks: int, seed: int) -> list[float]:
     return times
 
 
-def fsyncs_per_second(session: Session, every: float, secs: float) -> tuple[float, float]:
-    """fsyncs per second of the branch memory, and of everything else (autosaves)."""
-    real, count = os.fsync, [0, 0]
+def fsyncs_per_second(session: Session, every: float, secs: float) -> dict[str, float]:
+    """fsyncs per second while playing: of the branch memory, of the autosaves, of both
+    on the calling (UI) thread; and the fsyncs close() still had to do."""
+    real = os.fsync
+    count = {"memory": 0, "autosave": 0, "ui_thread": 0}
+    caller = threading.current_thread()
 
     def counting(fd: int) -> None:
         frames = {f.name for f in traceback.extract_stack(limit=8)}
-        count[0 if "save_memory" in frames else 1] += 1
+        count["memory" if "save_memory" in frames else "autosave"] += 1
+        count["ui_thread"] += threading.current_thread() is caller
         real(fd)
 
     os.fsync = counting
@@ -82,9 +90,12 @@ def fsyncs_per_second(session: Session, every: float, secs: float) -> tuple[floa
             else:
                 session.choose(rng.choice([c.id for c in beat.choices if c.enabled]))
             time.sleep(every)
-        session.flush()
         took = time.monotonic() - t0
-        return count[0] / took, count[1] / took
+        rates = {k: v / took for k, v in count.items()}
+        before = sum(count[k] for k in ("memory", "autosave"))
+        session.flush()
+        rates["at_close"] = count["memory"] + count["autosave"] - before
+        return rates
     finally:
         os.fsync = real
 
@@ -92,7 +103,8 @@ def fsyncs_per_second(session: Session, every: float, secs: float) -> tuple[floa
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--presses", type=int, default=3000)
-    ap.add_argument("--secs", type=float, default=4.0)
+    ap.add_argument("--secs", type=float, default=16.0)
+    ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
     story = load_story(default_story_root()).story
     assert story is not None
@@ -108,15 +120,26 @@ def main() -> None:
         ses.append(s * 1e6)
         worst.append(max(times) * 1e3)
         ratios.append(s / e)
-    print(f"choice key, synchronous part, median press: engine {statistics.median(eng):.1f} "
-          f"us, Session {statistics.median(ses):.1f} us, Session/engine "
-          f"{statistics.median(ratios):.2f}x; slowest Session press {max(worst):.1f} ms "
-          f"(5 interleaved rounds of {a.presses} choices)")
-    for every in (0.05, 0.7):
-        memory, other = fsyncs_per_second(session, every, a.secs)
-        print(f"keys every {every * 1000:.0f} ms for {a.secs:.0f} s: branch memory "
-              f"{memory:.2f} fsync/s, other writes (autosaves) {other:.2f} fsync/s")
+    result: dict = {"engine_us": statistics.median(eng), "session_us": statistics.median(ses),
+                    "ratio": statistics.median(ratios), "slowest_ms": max(worst)}
+    if not a.json:
+        print(f"choice key, synchronous part, median press: engine {result['engine_us']:.1f}"
+              f" us, Session {result['session_us']:.1f} us, Session/engine "
+              f"{result['ratio']:.2f}x; slowest Session press {result['slowest_ms']:.1f} ms "
+              f"(5 interleaved rounds of {a.presses} choices)")
     session.close()
+    for every in (0.05, 0.7):
+        fresh = Session(story, seed=1)  # no write of the rounds above still holds it back
+        rates = fsyncs_per_second(fresh, every, a.secs)
+        fresh.close()
+        result[f"every_{every * 1000:.0f}ms"] = rates
+        if not a.json:
+            print(f"keys every {every * 1000:.0f} ms for {a.secs:.0f} s: branch memory "
+                  f"{rates['memory']:.2f} fsync/s, autosaves {rates['autosave']:.2f} fsync/s,"
+                  f" on the UI thread {rates['ui_thread']:.2f} fsync/s; "
+                  f"{rates['at_close']:.0f} more at close")
+    if a.json:
+        print(json.dumps(result))
 
 
 if __name__ == "__main__":

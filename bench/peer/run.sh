@@ -8,6 +8,7 @@
 #      PY        the Python with kissgame installed (default .venv/bin/python, else python)
 #      SECS      seconds of play per process and round (default 3); ROUNDS (default 3)
 #      RUNS      whole-process runs per command for the first-screen step (default 5)
+#      SETUP_ONLY=1  install, generate and check the digests only (bench/aims.py)
 #
 # 1. gen_story.py writes one story as Ink and as YAML; ink_compile.js compiles the Ink;
 #    to_kissgame.py converts the YAML to a kissgame story folder (same graph and prose).
@@ -65,6 +66,7 @@ for N in $NS; do
     echo "  $e $h"; digests="$digests $h"
   done
   [ "$(echo $digests | tr ' ' '\n' | sort -u | wc -l)" = 1 ] || { echo "digests differ: not the same path, stopping"; exit 1; }
+  [ -n "${SETUP_ONLY:-}" ] && continue  # bench/aims.py times the rest itself
   echo "== N=$N: per choice, prose + labels, $ROUNDS interleaved rounds of $SECS s =="
   cps() { tail -n 1 | python3 -c 'import json,sys; print(json.loads(sys.stdin.read())["choices_per_s"])'; }
   for r in $(seq 1 "$ROUNDS"); do
