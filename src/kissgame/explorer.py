@@ -313,6 +313,10 @@ class _Tracker:
         if self.uncovered.get(state.scene):
             self._found_shown(state.scene, self.arms.shown(scene, context(state),
                                                            {c.id for c in beat.choices}))
+        if state.reply is not None or state.passed:  # the text that led here
+            for sid, shown in self.arms.shown_before(state, context(state)):
+                if self.uncovered.get(sid):
+                    self._found_shown(sid, shown)
         if scene.ending is not None:
             self._found_ending(scene.ending, list(state.path), state.seed)
             return []
@@ -322,12 +326,9 @@ class _Tracker:
         return ids
 
     def _visit_passed(self, state: GameState) -> None:
-        """The scenes a fallback led through on the way to ``state``: their text shows."""
+        """The fallbacks taken by themselves on the way to ``state``, and their scenes."""
         for key in state.passed:
             self._found_passed(key.scene, key.choice)
-            if self.render and self.uncovered.get(key.scene):
-                passed = self.story.scenes[key.scene]
-                self._found_shown(key.scene, self.arms.shown(passed, context(state), set()))
 
     def _choices_despite_text(self, state: GameState) -> list[str]:
         """When the text fails, the search goes on through the choices, if they work."""

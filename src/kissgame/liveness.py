@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TypeGuard
 
-from .engine.build import story_exprs
+from .engine.build import scene_variations, story_exprs
 from .engine.expr import Assign, Expr
 from .engine.ir import Call, Compare, Const, Node, calls_in, children, variables_in, walk
 from .engine.model import Scene, Story
@@ -91,6 +91,7 @@ def scene_reads(scene: Scene) -> set[str]:
         out |= reads(expr)
     for expr, _is_condition in scene_text_exprs(scene):
         out |= reads(expr)
+    out |= {VISITS + v.scene for v in scene_variations(scene)}  # {a|b} counts visits
     for choice in scene.choices:
         if choice.condition is not None:
             out |= reads(choice.condition)
@@ -176,6 +177,11 @@ class StateKey:
         exprs = story_exprs(story)
         self.uses_turn = any(calls_in(e.ir) & {"random", "chance", "turn"} for e in exprs)
         self.caps = visit_caps(exprs)
+        for scene in story.scenes.values():  # so that each option of a variation shows
+            for variation in scene_variations(scene):
+                cap = self.caps.get(variation.scene, 0)
+                if cap is not None:
+                    self.caps[variation.scene] = max(cap, variation.visits_that_matter)
         live = live_sets(story)
         reach = reachable_from(story)
         self.plan: dict[str, tuple[tuple[str, ...], tuple[tuple[str, int | None], ...],

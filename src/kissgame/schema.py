@@ -47,7 +47,8 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
         "title": "the scene title shown above the prose",
         "episode": "the episode of this scene (overrides the file's episode)",
         "text": "the prose: a string, or a list of paragraphs, {speaker: line} "
-                "dialogue and {if, then, else} blocks; braces interpolate: {x}, "
+                "dialogue, {if, then, else} blocks, {once: ...} lines and {first: [...]} "
+                "line groups; braces interpolate: {x}, {a|b}, "
                 "{if cond}...{else}...{end}",
         "on_enter": "effects run every time the scene is entered: " + _EFFECTS_DOC,
         "choices": "the choices offered at the end of the scene",
@@ -131,8 +132,27 @@ def _text_block(speakers: list[str] | None) -> dict[str, Any]:
         "maxProperties": 1,
         "additionalProperties": {"type": "string", "description": "what the speaker says"},
     }
+    words = ["once", "first"]  # text blocks of their own, never a speaker
+    dialogue["propertyNames"] = {"not": {"enum": words}}
     if speakers is not None:
-        dialogue["propertyNames"] = {"enum": speakers}
+        dialogue["propertyNames"] = {"enum": [x for x in speakers if x not in words]}
+    once = {"type": "object", "description": "shown on the first visit to the scene only",
+            "properties": {"once": {"$ref": "#/$defs/text", "description":
+                                    "blocks shown on the first visit to the scene only"}},
+            "required": ["once"],
+            "additionalProperties": False}
+    item = {"type": "object", "description": "shown if the condition holds (and no item "
+            "before it does)", "properties": {
+                "if": {**_EXPR, "description": "the condition that picks this item"},
+                "then": {"$ref": "#/$defs/text", "description": "blocks shown for this item"}},
+            "required": ["if", "then"], "additionalProperties": False}
+    first = {"type": "object", "description": "a line group: the first item that holds is "
+             "shown; a last item without 'if' is the fallback",
+             "properties": {"first": {
+                 "type": "array", "minItems": 1, "description": "the items, in order",
+                 "items": {
+                 "oneOf": [item, once, {"type": "string"}, dialogue]}}},
+             "required": ["first"], "additionalProperties": False}
     return {
         "oneOf": [
             {"type": "string", "description": "a paragraph of narration"},
@@ -146,6 +166,8 @@ def _text_block(speakers: list[str] | None) -> dict[str, Any]:
                 "additionalProperties": False,
             },
             dialogue,
+            once,
+            first,
         ]
     }
 

@@ -66,7 +66,7 @@ from .model import (
     Story,
     VarDecl,
 )
-from .text import Template, parse_template, template_exprs
+from .text import Template, Variation, parse_template, template_exprs, template_variations
 
 FORMAT_VERSION = 1
 """The story format this kissgame writes and documents."""
@@ -642,38 +642,118 @@ def _blocks(b: _Builder, raw: Any, file: str, parent: Any, key: Any,
                 b.here(file, parent, key))
         return ()
     out: list[Block] = []
-    for i, item in enumerate(raw):
-        span = b.text_span(file, raw, i)
-        if isinstance(item, str | int | float) and not isinstance(item, bool):
-            out.append(Narration(b.template(item, span, "text", f"{site}/{i}"), span))
-        elif isinstance(item, dict) and "if" in item:
-            extra = set(item) - {"if", "then", "else"}
-            if extra:
-                b.error(UNKNOWN_FIELD, f"a conditional block takes if/then/else, not "
-                        f"'{sorted(extra)[0]}'", span)
-            cond = b.expression(item["if"], b.text_span(file, item, "if"), "a text condition",
-                                f"{site}/{i}/if")
-            then = _blocks(b, item.get("then", []), file, item, "then", characters,
-                           f"{site}/{i}/then")
-            otherwise = _blocks(b, item.get("else", []), file, item, "else", characters,
-                                f"{site}/{i}/else")
-            if cond is not None:
-                out.append(ConditionalBlock(cond, then, otherwise, span))
-        elif isinstance(item, dict) and len(item) == 1:
-            speaker, line = next(iter(item.items()))
-            line_span = b.text_span(file, item, speaker)
-            if speaker not in characters:
-                hint = suggest(str(speaker), characters)
-                b.error(UNKNOWN_SPEAKER, f"unknown speaker '{speaker}'{hint}; declare it under "
-                        "'characters', or quote the paragraph if it is narration with ': '",
-                        b.here(file, raw, i))
-            out.append(Dialogue(str(speaker), b.template(line, line_span, "dialogue",
-                                                         f"{site}/{i}"),
-                                line_span))
-        else:
-            b.error(WRONG_SHAPE, "a text block is a paragraph, a {speaker: line} or an "
-                    "{if, then, else}", span)
+    for i in range(len(raw)):
+        out.extend(_block(b, raw, i, file, characters, site))
     return tuple(out)
+
+
+def _block(b: _Builder, raw: list[Any], i: int, file: str, characters: dict[str, Character],
+           site: str) -> list[Block]:
+    """The block(s) item ``i`` of the text list ``raw`` stands for."""
+    item = raw[i]
+    out: list[Block] = []
+    span = b.text_span(file, raw, i)
+    if isinstance(item, str | int | float) and not isinstance(item, bool):
+        out.append(Narration(b.template(item, span, "text", f"{site}/{i}"), span))
+    elif isinstance(item, dict) and len(item) == 1 and "once" in item:
+        block = _once(b, item, file, characters, f"{site}/{i}", span)
+        if block is not None:
+            out.append(block)
+    elif isinstance(item, dict) and len(item) == 1 and "first" in item:
+        out.extend(_first(b, item, file, characters, f"{site}/{i}", span))
+    elif isinstance(item, dict) and "if" in item:
+        extra = set(item) - {"if", "then", "else"}
+        if extra:
+            b.error(UNKNOWN_FIELD, f"a conditional block takes if/then/else, not "
+                    f"'{sorted(extra)[0]}'", span)
+        cond = b.expression(item["if"], b.text_span(file, item, "if"), "a text condition",
+                            f"{site}/{i}/if")
+        then = _blocks(b, item.get("then", []), file, item, "then", characters,
+                       f"{site}/{i}/then")
+        otherwise = _blocks(b, item.get("else", []), file, item, "else", characters,
+                            f"{site}/{i}/else")
+        if cond is not None:
+            out.append(ConditionalBlock(cond, then, otherwise, span))
+    elif isinstance(item, dict) and len(item) == 1:
+        speaker, line = next(iter(item.items()))
+        line_span = b.text_span(file, item, speaker)
+        if speaker not in characters:
+            hint = suggest(str(speaker), characters)
+            b.error(UNKNOWN_SPEAKER, f"unknown speaker '{speaker}'{hint}; declare it under "
+                    "'characters', or quote the paragraph if it is narration with ': '",
+                    b.here(file, raw, i))
+        out.append(Dialogue(str(speaker), b.template(line, line_span, "dialogue",
+                                                     f"{site}/{i}"),
+                            line_span))
+    else:
+        b.error(WRONG_SHAPE, "a text block is a paragraph, a {speaker: line}, an "
+                "{if, then, else}, a {once: ...} or a {first: [...]}", span)
+    return out
+
+
+ONCE_SOURCE = "once (the first visit)"
+"""How a ``once`` block's condition is named in findings and coverage."""
+
+
+def _once(b: _Builder, item: dict[str, Any], file: str, characters: dict[str, Character],
+          site: str, span: SourceSpan) -> ConditionalBlock | None:
+    """``{once: blocks}``: shown on the first visit to its scene only (Yarn's ``<<once>>``);
+    the visit count is in every state, so rewinding and saves keep it right."""
+    if "/reply" in site:
+        b.error(WRONG_SHAPE, "'once' lines belong to a scene's text; a reply shows each time "
+                "its choice is taken (make the choice once-only, or write the line in the "
+                "scene)", span)
+        return None
+    scene = site.split("/", 1)[0]
+    then = _blocks(b, item["once"], file, item, "once", characters, f"{site}/once")
+    first_visit = Expr(ONCE_SOURCE, parse_expression_ir(f'visits("{scene}") <= 1', site), span)
+    return ConditionalBlock(first_visit, then, (), span)
+
+
+def _first(b: _Builder, item: dict[str, Any], file: str, characters: dict[str, Character],
+           site: str, span: SourceSpan) -> tuple[Block, ...]:
+    """``{first: [...]}``: a line group; the first item whose ``if`` holds (a ``once``
+    item holds on the first visit) is shown; an item without either is the fallback, last.
+    Built as a chain of conditional blocks, so everything that reads them works as is."""
+    items = item["first"]
+    if not isinstance(items, list) or not items:
+        b.error(WRONG_SHAPE, f"'first' takes a list of paragraphs to choose from, not "
+                f"{_kind(items)}", b.here(file, item, "first"))
+        return ()
+    arms: list[tuple[Expr | None, tuple[Block, ...], SourceSpan]] = []
+    for i, entry in enumerate(items):
+        where = b.text_span(file, items, i)
+        at = f"{site}/first/{i}"
+        if arms and arms[-1][0] is None:
+            b.error(WRONG_SHAPE, "this line is never shown: the one before it has no 'if', so it "
+                    "is the group's fallback and must come last", where)
+            break
+        if isinstance(entry, dict) and "if" in entry:
+            extra = sorted(set(entry) - {"if", "then"})
+            if extra or "then" not in entry:
+                b.error(UNKNOWN_FIELD if extra else MISSING_FIELD,
+                        "an item of 'first' is {if: condition, then: text}; the fallback is a "
+                        "last item without 'if' (no 'else' here)",
+                        b.here(file, entry, extra[0]) if extra else where)
+                continue
+            cond = b.expression(entry["if"], b.text_span(file, entry, "if"),
+                                "a text condition", f"{at}/if")
+            then = _blocks(b, entry["then"], file, entry, "then", characters, f"{at}/then")
+            if cond is not None:
+                arms.append((cond, then, where))
+        elif isinstance(entry, dict) and len(entry) == 1 and "once" in entry:
+            block = _once(b, entry, file, characters, at, where)
+            if block is not None:
+                arms.append((block.condition, block.then, where))
+        else:
+            arms.append((None, tuple(_block(b, items, i, file, characters, at)), where))
+    otherwise: tuple[Block, ...] = ()
+    if arms and arms[-1][0] is None:
+        otherwise = arms.pop()[1]
+    for cond, then, where in reversed(arms):
+        assert cond is not None
+        otherwise = (ConditionalBlock(cond, then, otherwise, where),)
+    return otherwise
 
 
 def _resolve(b: _Builder, story: Story, m: dict[str, Any], manifest_file: str) -> set[str]:
@@ -752,6 +832,26 @@ def scene_text_exprs(scene: Scene) -> list[tuple[Expr, bool]]:
         found.extend(template_exprs(choice.label))
         found.extend(_text_exprs(choice.reply))
     return found
+
+
+def _block_templates(blocks: tuple[Block, ...]) -> list[Template]:
+    found: list[Template] = []
+    for block in blocks:
+        if isinstance(block, ConditionalBlock):
+            found.extend(_block_templates(block.then))
+            found.extend(_block_templates(block.otherwise))
+        else:
+            found.append(block.text)
+    return found
+
+
+def scene_variations(scene: Scene) -> list[Variation]:
+    """Every ``{a|b}`` variation in a scene's prose, labels and replies."""
+    templates = _block_templates(scene.text)
+    for choice in scene.choices:
+        templates.append(choice.label)
+        templates.extend(_block_templates(choice.reply))
+    return [v for template in templates for v in template_variations(template)]
 
 
 def story_exprs(story: Story) -> list[Expr]:

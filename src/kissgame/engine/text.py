@@ -34,29 +34,45 @@ class Variation:
     options: tuple[str, ...]
     scene: str
     site: int
+    span: SourceSpan = SourceSpan("")
+    """Where its ``{`` is, for findings about it (text coverage)."""
 
     def pick(self, ctx: EvalContext) -> str:
+        index = self.index(ctx)
+        return "" if index is None else self.options[index]
+
+    def index(self, ctx: EvalContext) -> int | None:
+        """Which option shows in ``ctx`` (None: a once-only variation that is used up)."""
         n = max(ctx.visits.get(self.scene, 1), 1) - 1  # this is the scene's n-th visit
-        options = self.options
+        count = len(self.options)
         if self.kind == "cycle":
-            return options[n % len(options)]
+            return n % count
         if self.kind == "once":
-            return options[n] if n < len(options) else ""
+            return n if n < count else None
         if self.kind == "shuffle":
-            return options[int(roll(ctx.seed, n, self.site) * len(options))]
-        return options[min(n, len(options) - 1)]
+            return int(roll(ctx.seed, n, self.site) * count)
+        return min(n, count - 1)
+
+    @property
+    def visits_that_matter(self) -> int:
+        """The visit count from which every option has had its turn (the explorer tells
+        counts apart up to here, so each option can be shown)."""
+        return len(self.options) + (1 if self.kind == "once" else 0)
 
 
 _KINDS = {"&": "cycle", "~": "shuffle", "!": "once"}
 
 
-def _variation(inner: str, site: str) -> Variation | None:
+_NOWHERE = SourceSpan("")
+
+
+def _variation(inner: str, site: str, span: SourceSpan = _NOWHERE) -> Variation | None:
     """A ``{a|b}`` variation, if ``inner`` (between the braces) is one."""
     if "|" not in inner or inner.lstrip().startswith(("if ", "if(", "elif ")):
         return None
     kind = _KINDS.get(inner[:1], "sequence")
     body = inner[1:] if inner[:1] in _KINDS else inner
-    return Variation(kind, tuple(body.split("|")), site.split("/", 1)[0], call_site(site))
+    return Variation(kind, tuple(body.split("|")), site.split("/", 1)[0], call_site(site), span)
 
 
 def variation_end(text: str, start: int) -> int:
@@ -147,7 +163,7 @@ def parse_template(text: str, span: SourceSpan, diags: list[Diagnostic],
         end = variation_end(text, i + 1)
         if end > 0:
             count += 1
-            found = _variation(text[i + 1 : end], f"{site}/{count}")
+            found = _variation(text[i + 1 : end], f"{site}/{count}", span_at(span, text, i))
             assert found is not None
             flush()
             parts.append(found)
@@ -248,6 +264,19 @@ def _render_into(parts: Template, ctx: EvalContext, out: list[str]) -> None:
                 out.append(str(int(value)))
             else:
                 out.append(str(value))
+
+
+def template_variations(template: Template) -> list[Variation]:
+    """Every variation in a template, inside conditionals too."""
+    found: list[Variation] = []
+    for part in template:
+        if isinstance(part, Variation):
+            found.append(part)
+        elif isinstance(part, Branch):
+            for _cond, body in part.arms:
+                found.extend(template_variations(body))
+            found.extend(template_variations(part.otherwise))
+    return found
 
 
 def template_exprs(template: Template) -> list[tuple[Expr, bool]]:
