@@ -205,6 +205,15 @@ def test_exported_recording_replays_headless(story, home, capsys):
     assert "ENDING: Shelved" in capsys.readouterr().out
 
 
+def test_the_tui_exports_beside_a_story_but_not_into_the_installed_package(story):
+    from kissgame.branches import story_export_folder
+    from kissgame.resources import default_story_root
+    from kissgame.tui.app import load_story_or_raise
+
+    assert story_export_folder(story) == Path(story.root)
+    assert story_export_folder(load_story_or_raise(default_story_root())) is None
+
+
 def test_export_clears_what_an_interrupted_export_left(story, home):
     import os
     import time

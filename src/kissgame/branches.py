@@ -25,7 +25,7 @@ from .engine.model import Story
 from .engine.runtime import Diverged, choice_views, replay
 from .engine.state import GameState
 from .recording import Recording, write_recording
-from .resources import data_dir, story_file_name
+from .resources import data_dir, default_story_root, story_file_name
 
 BRANCHES_VERSION = 1
 MAX_BRANCHES_BYTES = 16 * 1024 * 1024
@@ -348,6 +348,20 @@ def save_memory(memory: BranchMemory, folder: Path | None = None) -> str | None:
 
 def recordings_dir(folder: Path | None = None) -> Path:
     return (folder or data_dir()) / "recordings"
+
+
+def story_export_folder(story: Story) -> Path | None:
+    """Where an exported recording goes by default: the story's own folder (its
+    ``recordings/``, which the loader skips and ``replay`` finds the story from), or
+    None for the built-in story, which lives inside the installed package: its
+    recordings go to the player's data folder."""
+    if not story.root:
+        return None
+    root = Path(story.root)
+    with contextlib.suppress(OSError):
+        if root.resolve() == default_story_root().resolve():
+            return None
+    return root
 
 
 def export_recording(story: Story, state: GameState, folder: Path | None = None,

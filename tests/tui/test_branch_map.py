@@ -324,19 +324,26 @@ async def test_map_jump_restores_variables_and_notebook(story):
         assert notebook(app) == notebook_at_hall == str(notebook_text(story, at_hall))
 
 
-async def test_exported_recording_replays_headless(story, capsys):
-    from kissgame.__main__ import main
+async def test_exported_recording_replays_headless(story, capsys, tmp_path):
+    import shutil
 
-    app = game(seed=3)
+    from kissgame.__main__ import main
+    from kissgame.tui.app import make_app
+
+    # the export lands in the story's own recordings/ folder, which replay finds the
+    # story from (and the loader does not read as scenes)
+    root = Path(shutil.copytree(FIXTURE, tmp_path / "branchy"))
+    app = make_app(root, seed=3)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("n", "2", "1", "3")
         await pilot.pause()
         await pilot.press("x")
         await pilot.pause()
-        folder = Path(__import__("os").environ["KISSGAME_HOME"]) / "data" / "recordings"
-        files = list(folder.glob("*.yaml"))
+        files = list((root / "recordings").glob("*.yaml"))
         assert len(files) == 1
-    assert main(["replay", str(files[0]), "--story", str(FIXTURE)]) == 0
+    assert main(["check", str(root)]) == 0
+    capsys.readouterr()
+    assert main(["replay", str(files[0])]) == 0
     out = capsys.readouterr()
     assert "ENDING: Shelved" in out.out and "replayed 3 choices: ok" in out.err
 

@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer
 
-from ...branches import export_recording
+from ...branches import export_recording, story_export_folder
 from ...engine import GameState, Story, current, new_game, replay
 from ...engine.runtime import Diverged
 from ...recording import Recording, RecordingError, read_recording
@@ -194,11 +194,20 @@ def export_current(app: App, story: Story, state: GameState | None) -> Path | No
     if app.is_web:
         _deliver(app, story, state)
         return None
+    folder = story_export_folder(story)
     try:
-        path = export_recording(story, state)
+        path = export_recording(story, state, folder)
     except OSError as exc:
-        app.notify(f"Could not write the recording: {exc.strerror or exc}", severity="error")
-        return None
+        if folder is None:
+            app.notify(f"Could not write the recording: {exc.strerror or exc}",
+                       severity="error")
+            return None
+        try:  # a story folder we may not write to: the player's data folder instead
+            path = export_recording(story, state)
+        except OSError as again:
+            app.notify(f"Could not write the recording: {again.strerror or again}",
+                       severity="error")
+            return None
     app.notify(f"Recording of {len(state.path)} choices saved to {path}", title="Exported",
                timeout=8)
     return path
