@@ -262,7 +262,8 @@ def key_to_frame(presses: int) -> list[Row]:
         say(indent(f"key_bench failed: {(out.stdout + out.stderr).strip()[-800:]}"))
         return [Row("key to painted frame vs a minimal Textual app", "-", "-", None, 2.0)]
     ms, p90 = data["ms"], data["p90_ms"]
-    say(f"    kissgame {ms['kissgame']:.1f} ms (p90 {p90['kissgame']:.1f}), minimal app "
+    say(f"    kissgame {ms['kissgame']:.1f} ms (p90 {p90['kissgame']:.1f}; first byte after "
+        f"{data['kissgame_first_byte_ms']:.1f} ms), minimal app "
         f"(a screenful) {ms['screen']:.1f} ms (p90 {p90['screen']:.1f}), minimal app (a line)"
         f" {ms['line']:.1f} ms (p90 {p90['line']:.1f}); next scene's title in "
         f"{data['seen']}/{data['presses']} frames")

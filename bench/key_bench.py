@@ -100,13 +100,16 @@ class Terminal:
                                      start_new_session=True, close_fds=True)
         os.close(slave)
         self.fd = master
+        self.first_latency: float | None = None
         self.screen = b""  # everything written since the last press
+        self.first: float | None = None  # when the first byte of it came
 
     def read_until_quiet(self, quiet: float, limit: float = 30.0,
                          want: bytes | None = None) -> float | None:
         """Read until ``quiet`` s pass with no output (and ``want`` was seen, if given);
         returns the perf_counter time of the last byte, or None when nothing came."""
         last = None
+        self.first = None
         start = time.perf_counter()
         while True:
             now = time.perf_counter()
@@ -124,6 +127,7 @@ class Terminal:
                 if not chunk:
                     return last
                 last = time.perf_counter()
+                self.first = self.first or last
                 self.screen += chunk
                 continue
             if last is not None and (want is None or want in self.text()):
@@ -140,6 +144,7 @@ class Terminal:
         t0 = time.perf_counter()
         os.write(self.fd, key)
         last = self.read_until_quiet(quiet, limit=10.0)
+        self.first_latency = None if self.first is None else self.first - t0
         return None if last is None else last - t0
 
     def close(self) -> None:
@@ -206,6 +211,7 @@ def measure(story: Path, presses: int, quiet: float, seed: int = 3) -> dict:
         terms[name] = Terminal([*me, f"minimal-{name}", "-", "0"], env)
     kg = terms["kissgame"]
     times: dict[str, list[float]] = {name: [] for name in terms}
+    first_byte: list[float] = []
     pairs: dict[str, list[float]] = {name: [] for name in BASELINES}
     seen = rounds = 0
     try:
@@ -232,6 +238,8 @@ def measure(story: Path, presses: int, quiet: float, seed: int = 3) -> dict:
                                               else str(rounds % 10).encode(), quiet)
                 if name == "kissgame":
                     seen += bool(title) and title in kg.text()
+                    if kg.first_latency is not None:
+                        first_byte.append(kg.first_latency)
             if any(value is None for value in got.values()):
                 continue
             for name, value in got.items():
@@ -247,6 +255,7 @@ def measure(story: Path, presses: int, quiet: float, seed: int = 3) -> dict:
     p90 = {name: sorted(values)[int(0.9 * (len(values) - 1))]
            for name, values in times.items()}
     return {"presses": len(times["kissgame"]), "seen": seen, "quiet_ms": quiet * 1000,
+            "kissgame_first_byte_ms": statistics.median(first_byte) * 1000,
             "ms": {name: value * 1000 for name, value in med.items()},
             "p90_ms": {name: value * 1000 for name, value in p90.items()},
             "ratio": {name: med["kissgame"] / med[name] for name in BASELINES},
@@ -281,7 +290,8 @@ def main() -> int:
           f"presses (a frame ends after {result['quiet_ms']:.0f} ms of quiet, not counted)")
     print(f"  kissgame choice key (next scene): {ms['kissgame']:6.1f} ms "
           f"(p90 {p90['kissgame']:.1f}); the next scene's title was in "
-          f"{result['seen']}/{result['presses']} frames")
+          f"{result['seen']}/{result['presses']} frames; its first byte came after "
+          f"{result['kissgame_first_byte_ms']:.1f} ms")
     for name, what in BASELINES.items():
         print(f"  minimal Textual app, one Static shows {what}: {ms[name]:6.1f} ms "
               f"(p90 {p90[name]:.1f}); kissgame/this {result['ratio'][name]:.2f}x "
