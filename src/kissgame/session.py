@@ -11,7 +11,7 @@ Every change of state is announced to the observers (``subscribe``) as a ``Moved
 on the thread that made the change. Branch memory is updated in memory at once, and the
 autosave (at a new game, a new episode, a load) is staged in its SaveStore at once; both
 are written to disk by one background thread (``Writer``), ``MEMORY_DELAY`` seconds
-after a change and at most one file a ``MEMORY_INTERVAL``; ``close()`` writes what is
+after a change and at most one file per ``MEMORY_INTERVAL``; ``close()`` writes what is
 left.
 
 Errors the player must hear about are raised as ``SessionError`` (its message is a
@@ -57,8 +57,8 @@ from .saves import AUTO, QUICK, SaveData, SaveError, SaveStore, SlotInfo, restor
 MEMORY_DELAY = 0.5
 """Seconds the branch-memory writer waits for more moves before writing the file."""
 MEMORY_INTERVAL = 2.0
-"""Fewest seconds between two writes of the branch-memory file (each write is two fsyncs:
-the file and its folder, so at most one fsync a second)."""
+"""Seconds of the writer's time each file it writes costs, counted since its previous
+write: a write is two fsyncs (the file and its folder), so at most one fsync a second."""
 
 NEW, CHOSE, REWOUND, JUMPED, LOADED = "new", "chose", "rewound", "jumped", "loaded"
 MEMORY = "memory"
@@ -99,10 +99,11 @@ class Writer:
 
     ``request(name, job)`` asks for a write; a newer request of the same name replaces
     one still waiting. Waiting jobs run ``delay`` seconds after the first request since
-    the last write, and never sooner than ``interval`` seconds per job after the last
-    write (each job is a file fsync and a folder fsync, so two seconds per job is one
-    fsync a second), so steady key presses cost a bounded number of writes and are
-    never postponed forever. ``flush`` and ``close`` write what is waiting at once;
+    the last write, and only once ``interval`` seconds per waiting job have passed since
+    the last write (or the start): each job is a file fsync and a folder fsync, so with
+    two seconds a job there is never more than one fsync a second, even in a burst, and
+    steady key presses are never postponed forever. ``flush`` and ``close`` write what
+    is waiting at once;
     at interpreter exit, anything still waiting is written too. ``problems`` keeps the
     first error of each name.
     """
@@ -113,7 +114,7 @@ class Writer:
         self.problems: dict[str, str] = {}
         self._jobs: dict[str, Job] = {}
         self._due: float | None = None
-        self._next_ok = float("-inf")
+        self._paid_to = time.monotonic()  # writes are paid for by the time since this
         self._wake = threading.Condition()
         self._io = threading.Lock()  # held from taking jobs until they are on disk
         self._closed = False
@@ -127,7 +128,7 @@ class Writer:
                 return
             self._jobs[name] = job
             if self._due is None:
-                self._due = max(time.monotonic() + self.delay, self._next_ok)
+                self._due = time.monotonic() + self.delay
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="kissgame-writer",
                                                 daemon=True)
@@ -153,22 +154,29 @@ class Writer:
     def _run(self) -> None:
         while True:
             with self._wake:
-                while not self._closed and (self._due is None
-                                            or time.monotonic() < self._due):
-                    timeout = None if self._due is None else self._due - time.monotonic()
-                    self._wake.wait(timeout)
+                while not self._closed:
+                    ready = self._ready_at()
+                    if ready is not None and time.monotonic() >= ready:
+                        break
+                    self._wake.wait(None if ready is None else ready - time.monotonic())
                 if self._closed:
                     return
             with self._io:
                 self._write(self._take())
 
+    def _ready_at(self) -> float | None:
+        """When the waiting jobs may be written (hold ``_wake``); None: nothing waits."""
+        if self._due is None:
+            return None
+        return max(self._due, self._paid_to + self.interval * len(self._jobs))
+
     def _take(self) -> dict[str, Job]:
-        """The jobs waiting; the interval counts from now, so a request arriving during
-        the write cannot be due sooner."""
+        """The jobs waiting; the next write is paid for from now, so a request arriving
+        during this write cannot be due sooner."""
         with self._wake:
             jobs, self._jobs, self._due = self._jobs, {}, None
             if jobs:
-                self._next_ok = time.monotonic() + self.interval * len(jobs)
+                self._paid_to = time.monotonic()
             return jobs
 
     def _write(self, jobs: dict[str, Job]) -> None:
