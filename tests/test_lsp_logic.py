@@ -60,6 +60,27 @@ def test_names_inside_expressions_templates_and_quotes():
     assert index.default_choice_targets == {"b"}
 
 
+def test_names_inside_once_lines_and_first_groups():
+    # a rename must reach them: a variable left behind in a line group breaks the story
+    text = (
+        "scenes:\n"
+        "  - id: a\n"
+        "    text:\n"
+        "      - once: \"First {n}.\"\n"
+        "      - first:\n"
+        "          - if: ship.x > 1\n"
+        "            then: [{q: \"Hi {n}\"}]\n"
+        "          - once: [\"{ship.x}\"]\n"
+        "          - q: \"Else {n}\"\n"
+    )
+    index = index_text(text, is_manifest=False)
+    assert index is not None
+    found = sorted((o.kind, o.name, o.line) for o in index.occurrences if o.kind != "field")
+    assert found == [(SCENE, "a", 1), (SPEAKER, "q", 6), (SPEAKER, "q", 8),
+                     (VAR, "n", 3), (VAR, "n", 6), (VAR, "n", 8), (VAR, "ship.x", 5),
+                     (VAR, "ship.x", 7)]
+
+
 def test_a_file_that_does_not_parse_has_no_index():
     assert index_text("scenes:\n  - id: [\n", is_manifest=False) is None
 

@@ -41,7 +41,7 @@ def test_both_sides_of_if_in_text_and_unshown_ones_are_located():
         {"id": "out", "ending": "done", "text": "Out."}]
     story, report, unshown = _report(scenes)
     assert len(report.arms.arms) == 4  # two in the prose, two in the reply
-    assert [a.condition.split(" of ")[0] for a in unshown] == ["then side", "then side"]
+    assert [a.condition for a in unshown] == ["if(brave, ...) when true"] * 2
     findings = [d for d in report.diagnostics(story) if d.code == "KG206"]
     assert len(findings) == 2
     assert all(d.span.line > 0 and d.span.col > 1 for d in findings)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from .engine.diagnostics import SourceSpan, StoryRuntimeError
 from .engine.expr import EvalContext, Expr, span_at
-from .engine.ir import Call, Node, children
+from .engine.ir import Call, Node, children, unparse
 from .engine.model import Block, Choice, ConditionalBlock, Scene, Story
 from .engine.state import GameState, OnceKey
 from .engine.text import Branch, Variation
@@ -98,7 +98,7 @@ class TextArms:
                 count = len(part.options)
                 for i, option in enumerate(part.options):
                     self._add(part, i, Arm(sid, part.span, f"{part.kind} variation, option "
-                                           f"{i + 1} of {count}: '{_short(option)}'"))
+                                           f'{i + 1} of {count}: "{_short(option)}"'))
             elif isinstance(part, Expr):
                 self._ifs(sid, part, part.ir)
 
@@ -107,11 +107,11 @@ class TextArms:
         if isinstance(node, Call) and node.name == "if" and len(node.args) == 3:
             cond, yes, no = node.args
             where = span_at(expr.span, expr.source, node.off)
-            source = expr.source
-            self._if_conditions[id(node)] = Expr(source, cond, where)
+            self._if_conditions[id(node)] = Expr(expr.source, cond, where)
+            shown = _short(unparse(cond))
             for side, arg in ((0, yes), (1, no)):
-                self._add(node, side, Arm(sid, where, f"{'then' if side == 0 else 'else'} side "
-                                      f"of if(...) in '{{{_short(source)}}}'"))
+                self._add(node, side, Arm(sid, where, f"if({shown}, ...) when "
+                                      f"{'true' if side == 0 else 'false'}"))
                 self._ifs(sid, expr, arg)
             self._ifs(sid, expr, cond)
             return

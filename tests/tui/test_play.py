@@ -454,3 +454,42 @@ def test_run_app_reports_a_broken_story(tmp_path, capsys):
     assert run_app(root) == 1
     err = capsys.readouterr().err
     assert "ep1.yaml:" in err and "nowhere" in err and "Traceback" not in err
+
+
+async def test_a_fallback_is_read_through_with_no_choice_to_press(tmp_path):
+    import textwrap
+
+    root = tmp_path / "fallback"
+    root.mkdir()
+    manifest, scenes = """\
+        format: 1
+        id: fb
+        title: Fallback
+        start: hub
+        endings: {out: {title: Out}}
+        """, """\
+        scenes:
+          - id: hub
+            text: "Questions for Yuri."
+            choices:
+              - {label: "Ask about Q", id: ask, once: true, reply: "She shrugs."}
+              - {fallback: true, to: out, reply: "The bell rings."}
+          - id: out
+            ending: out
+            text: "Class starts."
+        """
+    (root / "story.yaml").write_text(textwrap.dedent(manifest), encoding="utf-8")
+    (root / "scenes.yaml").write_text(textwrap.dedent(scenes), encoding="utf-8")
+    app = app_for(root)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        assert [str(o.prompt) for o in app.screen.query_one(ChoiceList).options] == [
+            "1. Ask about Q"]
+        await pilot.press("1")
+        await pilot.pause()
+        text = prose(app)
+        order = [text.index(s) for s in ("She shrugs.", "Questions for Yuri.",
+                                          "The bell rings.", "Class starts.")]
+        assert order == sorted(order) and "THE END" in text
+        assert "Continue" not in text

@@ -343,23 +343,33 @@ class _Walker:
         if not isinstance(node, yaml.SequenceNode) or not self.fresh(node):
             return
         for item in node.value:
-            if isinstance(item, yaml.ScalarNode):
-                self.template(item)
-            elif isinstance(item, yaml.MappingNode):
-                pairs = _pairs(item)
-                if any(k == "if" for k, _ in pairs):
-                    for key, value in self.fields("conditional", item):
-                        if key == "if":
-                            self.expression(value)
-                        elif key in ("then", "else"):
-                            self.text_blocks(value)
-                elif len(item.value) == 1:
-                    key_node, line = item.value[0]
-                    if isinstance(key_node, yaml.ScalarNode):
-                        self.add(SPEAKER, key_node.value, key_node.start_mark.line,
-                                 key_node.start_mark.column + _quote(key_node),
-                                 key_node.value)
-                    self.template(line)
+            self.text_block(item)
+
+    def text_block(self, item: yaml.Node) -> None:
+        if isinstance(item, yaml.ScalarNode):
+            self.template(item)
+        elif isinstance(item, yaml.MappingNode):
+            pairs = _pairs(item)
+            if any(k == "if" for k, _ in pairs):
+                for key, value in self.fields("conditional", item):
+                    if key == "if":
+                        self.expression(value)
+                    elif key in ("then", "else"):
+                        self.text_blocks(value)
+            elif len(pairs) == 1 and pairs[0][0] == "once":
+                self.text_blocks(pairs[0][1])
+            elif len(pairs) == 1 and pairs[0][0] == "first":
+                items = pairs[0][1]
+                if isinstance(items, yaml.SequenceNode) and self.fresh(items):
+                    for entry in items.value:
+                        self.text_block(entry)
+            elif len(item.value) == 1:
+                key_node, line = item.value[0]
+                if isinstance(key_node, yaml.ScalarNode):
+                    self.add(SPEAKER, key_node.value, key_node.start_mark.line,
+                             key_node.start_mark.column + _quote(key_node),
+                             key_node.value)
+                self.template(line)
 
 
 def _quote(node: yaml.Node) -> int:
