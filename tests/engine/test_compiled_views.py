@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from pathlib import Path
 
@@ -100,3 +101,137 @@ def test_a_new_story_object_gets_its_own_views():
     state = new_game(a, 1)
     assert current(a, state).lines[0].text.startswith("Hello")
     assert [line.text for line in current(b, state).lines] == ["Changed."]
+
+
+# Every kind of value the compiled functions handle themselves or leave to the generic
+# rule: bounds reached (clamping), fractions, text, dice, visit counts, once marks,
+# expressions as values, effects that fail.
+TYPED_MANIFEST = {
+    "format": 1, "id": "typed", "title": "Typed", "start": "hub",
+    "vars": {"n": {"value": 0, "min": 0, "max": 4}, "f": 0.5, "on": False, "name": "Kit",
+             "big": 0},
+    "endings": {"done": {"title": "Done", "turns_on": "t", "hint": "h"}},
+}
+TYPED_SCENES = {"scenes": [
+    {"id": "hub", "on_enter": "big += 3",
+     "text": ["n is {n}, f is {f}, on is {on}, {name}; {if visits('hub') > 2}often{else}new{end}.",
+              {"if": "n >= 2 and not on", "then": "Two or more, off.", "else": "Else {n * 2}."}],
+     "choices": [
+         {"label": "Up {n}", "id": "up", "to": "hub", "do": "n += 1"},
+         {"label": "Down", "id": "down", "to": "hub", "do": "n -= 2", "if": "n > 0 or on",
+          "locked": "nothing to take"},
+         {"label": "Half", "id": "half", "to": "hub", "do": "f += 0.25; n = n + 1"},
+         {"label": "Flip", "id": "flip", "to": "hub", "do": "on = not on; name += '!'"},
+         {"label": "Roll", "id": "roll", "to": "hub", "do": "n = random(0, 9)",
+          "if": "chance(70)"},
+         {"label": "Seen", "id": "seen", "to": "hub", "if": "visited('side') and n != 3"},
+         {"label": "Side", "id": "side", "to": "side", "once": True},
+         {"label": "Blow up", "id": "boom", "to": "hub", "do": "big = big * 2000000000000000"},
+         {"label": "End", "id": "end", "to": "end", "if": "visits('hub') >= 6"},
+         {"label": "One", "id": "one", "to": "one"},
+         {"label": "Two", "id": "two", "to": "two"},
+         {"label": "Three", "id": "three", "to": "three"},
+     ]},
+    # beats that read one, two and three variables (each has its own memo key)
+    {"id": "one", "text": "On is {on}.", "choices": [{"label": "Back", "to": "hub"}]},
+    {"id": "two", "text": "{n} and {on}.", "choices": [{"label": "Back", "to": "hub"}]},
+    {"id": "three", "text": "{n}, {on}, {f}.", "choices": [
+        {"label": "Back", "to": "hub", "if": "f > 0.5"}, {"label": "On", "to": "four"}]},
+    {"id": "four", "text": "{n}, {on}, {f}, {name}.", "choices": [{"label": "Back", "to": "hub"}]},
+    {"id": "side", "text": "Side, {visits('hub')} visits.",
+     "choices": [{"label": "Back", "to": "hub", "do": "n = n - 1"}]},
+    {"id": "end", "ending": "done", "text": "The end, {name}."},
+]}
+
+
+def _typed_story():
+    story, diagnostics = build_story(TYPED_MANIFEST, [("s.yaml", TYPED_SCENES)])
+    assert not [d for d in diagnostics if d.severity == "error"], diagnostics
+    return story
+
+
+def _same_outcome(story, state, choice_id):
+    """choose and choose_generic give equal states, or fail with the same error."""
+    outcomes = []
+    for take in (choose, choose_generic):
+        try:
+            outcomes.append(("state", take(story, state, choice_id)))
+        except Exception as exc:  # noqa: BLE001 - comparing whatever either raises
+            outcomes.append((type(exc).__name__, str(exc)))
+    assert outcomes[0] == outcomes[1], outcomes
+    return outcomes[0]
+
+
+def test_views_match_on_bounds_fractions_text_dice_and_failing_effects():
+    story = _typed_story()
+    outcomes = []
+    for seed in range(40):  # every choice, enabled or not, from states along random paths
+        rng = random.Random(seed)
+        state = new_game(story, seed)
+        for _ in range(30):
+            assert current(story, state) == current_generic(story, state)
+            if current(story, state).ended:
+                break
+            for choice in story.scenes[state.scene].choices:
+                outcomes.append(_same_outcome(story, state, choice.id)[0])
+            ids = [c.id for c in current(story, state).choices if c.enabled and c.id != "boom"]
+            state = choose(story, state, rng.choice(ids))
+    # states, refusals and the failing effect were all compared
+    assert {"state", "InvalidChoice", "StoryRuntimeError"} <= set(outcomes)
+    assert len(outcomes) > 2000
+
+
+@pytest.mark.parametrize("scene", ["hub", "one", "two", "three", "four", "side"])
+@pytest.mark.parametrize("vars", [
+    {"n": True}, {"n": 1.0}, {"n": 2.5}, {"n": "2"}, {"on": 1}, {"on": 0.0}, {"name": 7},
+    {"f": True}, {"n": 9}, {"n": -3}, {"big": 2**53},
+])
+def test_views_match_on_states_edited_to_hold_other_types(vars, scene):
+    """A save edited by hand, or the debug overlay, can put any value in a variable: the
+    screen and every choice are still what the generic path gives (1, 1.0 and True look
+    alike to a memo but do not show alike)."""
+    story = _typed_story()
+    state = dataclasses.replace(new_game(story, 1), scene=scene)
+    plain = current(story, state)  # fills the memo with the well-typed state's beat
+    edited = dataclasses.replace(state, vars={**state.vars, **vars})
+    for s in (edited, state, edited):
+        try:
+            fast = current(story, s)
+        except Exception as exc:  # noqa: BLE001
+            with pytest.raises(type(exc)) as slow:
+                current_generic(story, s)
+            assert str(slow.value) == str(exc)
+        else:
+            assert fast == current_generic(story, s)
+        for choice in story.scenes[s.scene].choices:
+            _same_outcome(story, s, choice.id)
+    assert current(story, state) == plain
+
+
+def test_a_missing_variable_fails_alike():
+    story = _typed_story()
+    state = new_game(story, 1)
+    gone = dataclasses.replace(state, vars={k: v for k, v in state.vars.items() if k != "n"})
+    for choice in story.scenes["hub"].choices:
+        _same_outcome(story, gone, choice.id)
+    with pytest.raises(Exception) as fast:
+        current(story, gone)
+    with pytest.raises(type(fast.value)) as slow:
+        current_generic(story, gone)
+    assert str(fast.value) == str(slow.value)
+
+
+def test_a_successor_state_is_the_same_frozen_value():
+    from kissgame.engine.state import GameState, successor
+
+    story = _typed_story()
+    state = choose(story, new_game(story, 5), "up")
+    assert type(state) is GameState
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        state.scene = "side"  # type: ignore[misc]
+    made = successor(state, "side", {"n": 1}, {"side": 1}, frozenset(), 9, ("x",), None)
+    fields = [f.name for f in dataclasses.fields(GameState)]
+    assert made == dataclasses.replace(state, scene="side", vars={"n": 1}, visits={"side": 1},
+                                       once=frozenset(), turn=9, path=("x",), reply=None)
+    assert [getattr(made, name) is not None or name == "reply" for name in fields]
+    assert GameState.from_dict(made.to_dict()) == made

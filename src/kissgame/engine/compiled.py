@@ -1,11 +1,14 @@
-"""What a scene shows, compiled once per story: the per-choice hot path of play.
+"""What a scene shows and what a choice does, compiled once per story: the hot path of play.
 
-A compiled story never changes, so everything about a scene that does not depend on
-the state is built the first time the scene is shown and then shared: literal lines,
-choice labels, the views of choices with no condition, the choice index by id, the
-target scene and each effect's declared bounds. Only what varies (a template with
-``{...}``, a condition, a once-only mark) is evaluated per state, through the same
-functions the generic path uses, so the screens are identical.
+A compiled story never changes, so everything about a scene that does not depend on the
+state is built the first time the scene is shown and then shared: literal lines, choice
+labels, the views of choices with no condition, the choice index by id, the target scene.
+What varies is compiled to one Python function each, from the typed IR (closures, never
+source text): a condition, an effect, a template, a block of lines, the step a choice
+takes from one state to the next. Each function handles the common values (whole numbers,
+booleans, text) itself and hands anything else, and every error, to the generic rule in
+expr.py/runtime.py, so screens, states and refusals are those of the generic path (which
+tests/engine/test_compiled_views.py plays side by side).
 
 Views are kept per Story object (a live reload makes a new Story, so a new table) and
 per scene, built on first use (large cached stories load scenes lazily).
@@ -13,20 +16,298 @@ per scene, built on first use (large cached stories load scenes lazily).
 
 from __future__ import annotations
 
+import operator
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from types import ModuleType
 from typing import Any, cast
 
-from .expr import EvalContext, Expr, Value
-from .ir import Binary, Call, Compare, Const, Logic, Unary, Var, walk
+from .expr import MAX_INT, Assign, EvalContext, Expr, Value, ValueType
+from .ir import Binary, Call, Compare, Const, Logic, Node, Unary, Var, walk
 from .model import Block, Choice, ConditionalBlock, Dialogue, Narration, Scene, Story
-from .state import GameState, OnceKey
-from .text import Branch, Template, render
+from .state import GameState, OnceKey, successor
+from .text import Branch, Template, Variation
 
-# runtime's Beat, ChoiceView and Line are built through the runtime module passed in
-# (runtime imports this module, so importing it back would be a cycle); here they are
-# opaque immutable values.
+# runtime's Beat, ChoiceView and Line are built through the runtime module bound at its
+# import (runtime imports this module, so importing it back would be a cycle); here they
+# are opaque immutable values.
+_rt: ModuleType
+
+Ctx = Any
+"""What the compiled functions read: ``vars``, ``visits``, ``seed`` and ``turn``. An
+EvalContext, or the GameState itself (it has those four attributes, so the hot path
+builds no context); code outside this module always gets a real EvalContext."""
+Fn = Callable[[Ctx], Any]
+Effect = Callable[[dict[str, Value], dict[str, int], int, int], None]
+"""An effect list applied to new ``vars`` and ``visits``, with the seed and the turn."""
+
+
+def _context(c: Ctx) -> EvalContext:
+    return c if type(c) is EvalContext else EvalContext(c.vars, c.visits, c.seed, c.turn)
+
+# ---------------------------------------------------------------- expressions
+
+_CMP: dict[str, Callable[[Any, Any], bool]] = {
+    "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
+    ">": operator.gt, ">=": operator.ge,
+}
+_WHOLE: dict[str, Callable[[Any, Any], Any]] = {
+    "+": operator.add, "-": operator.sub, "*": operator.mul, "//": operator.floordiv,
+    "%": operator.mod,
+}
+
+
+class _Generic(Exception):
+    """A value the fast functions leave to the generic rule."""
+
+
+def _fast(node: Node) -> Fn | None:
+    """A closure for ``node`` that may raise on anything unusual (the caller then asks the
+    generic rule), or None for a node left to the generic rule (dice, the turn, ...)."""
+    kind = type(node)
+    if kind is Const:
+        value = cast(Const, node).value
+        return lambda ctx: value
+    if kind is Var:
+        name = cast(Var, node).name
+        return lambda ctx: ctx.vars[name]
+    if kind is Unary:
+        unary = cast(Unary, node)
+        inner = _fast(unary.operand)
+        if inner is None or unary.op != "not":
+            return None
+        return lambda ctx: not inner(ctx)
+    if kind is Compare:
+        compare = cast(Compare, node)
+        if len(compare.ops) != 1:
+            return None
+        fn = _CMP[compare.ops[0]]
+        left, right = compare.operands
+        if type(left) is Var and type(right) is Const:  # the usual ``meter >= 3``
+            name, const = left.name, right.value
+            return lambda ctx: fn(ctx.vars[name], const)
+        first, second = _fast(left), _fast(right)
+        if first is None or second is None:
+            return None
+        a, b = first, second
+        return lambda ctx: fn(a(ctx), b(ctx))
+    if kind is Logic:
+        logic = cast(Logic, node)
+        parts = [_fast(n) for n in logic.operands]
+        if any(p is None for p in parts):
+            return None
+        fns = cast(list[Fn], parts)
+        if len(fns) == 2:
+            p, q = fns
+            if logic.op == "and":
+                return lambda ctx: p(ctx) and q(ctx)
+            return lambda ctx: p(ctx) or q(ctx)
+        stop_when = logic.op == "or"
+
+        def chain(ctx: EvalContext) -> Any:
+            result: Any = not stop_when
+            for part in fns:
+                result = part(ctx)
+                if bool(result) is stop_when:
+                    return result
+            return result
+
+        return chain
+    if kind is Binary:
+        binary = cast(Binary, node)
+        op = _WHOLE.get(binary.op)
+        lhs, rhs = _fast(binary.left), _fast(binary.right)
+        if op is None or lhs is None or rhs is None:
+            return None
+        apply, x, y = op, lhs, rhs
+
+        def whole(ctx: EvalContext) -> int:
+            result = apply(x(ctx), y(ctx))
+            if type(result) is int and -MAX_INT <= result <= MAX_INT:
+                return result
+            raise _Generic
+
+        return whole
+    if kind is Call:
+        call = cast(Call, node)
+        if call.name in ("visits", "visited") and len(call.args) == 1 \
+                and type(call.args[0]) is Const and type(call.args[0].value) is str:
+            scene = call.args[0].value
+            if call.name == "visits":
+                return lambda ctx: ctx.visits.get(scene, 0)
+            return lambda ctx: ctx.visits.get(scene, 0) > 0
+    return None
+
+
+def expr_fn(expr: Expr) -> Fn:
+    """``expr.evaluate`` as one closure: the same value, or the same located error."""
+    fast = _fast(expr.ir)
+    generic = expr.evaluate
+    if fast is None:
+        return lambda c: generic(_context(c))
+
+    def evaluate(c: Ctx) -> Any:
+        try:
+            return fast(c)
+        except Exception:  # the generic rule raises the located error (or decides)
+            return generic(_context(c))
+
+    return evaluate
+
+
+# ---------------------------------------------------------------- effects
+
+_PY_TYPE = {ValueType.NUMBER: int, ValueType.BOOL: bool, ValueType.STRING: str}
+
+
+def _effect_fn(story: Story, effect: Assign) -> Effect:
+    """One unguarded effect, as runtime.apply_effect applies it: a whole number that lands
+    within its variable's bounds, a boolean or a text is stored here; the rest (clamping,
+    fractions, every error) is left to runtime.apply_effect."""
+    def generic(vars: dict[str, Value], visits: dict[str, int], seed: int, turn: int) -> None:
+        _rt.apply_effect(story, effect, vars, EvalContext(vars, visits, seed, turn))
+
+    decl = story.vars.get(effect.name)
+    value = _fast(effect.value.ir)
+    if decl is None or value is None or effect.op not in ("=", "+=", "-="):
+        return generic
+    want: Any = _PY_TYPE.get(decl.type)
+    name, bounds, ir = effect.name, decl.bounds, effect.value.ir
+    low: float = -MAX_INT
+    high: float = MAX_INT
+    if bounds is not None:
+        low = low if bounds.low is None else max(low, bounds.low)
+        high = high if bounds.high is None else min(high, bounds.high)
+    if want is None or (want is not int and effect.op != "="):
+        return generic
+    if effect.op == "=":
+        if type(ir) is Const:
+            const: Any = ir.value
+            if type(const) is not want or (want is int and not low <= const <= high):
+                return generic
+
+            def store(vars: dict[str, Value], visits: dict[str, int], seed: int,
+                      turn: int) -> None:
+                vars[name] = const
+
+            return store
+
+        def assign(vars: dict[str, Value], visits: dict[str, int], seed: int,
+                   turn: int) -> None:
+            try:
+                new: Any = value(EvalContext(vars, visits, seed, turn))
+            except Exception:
+                new = None
+            if type(new) is want and (want is not int or low <= new <= high):
+                vars[name] = new
+            else:
+                generic(vars, visits, seed, turn)
+
+        return assign
+    sign = 1 if effect.op == "+=" else -1
+    if type(ir) is Const and type(ir.value) is int:
+        step = sign * ir.value
+
+        def add_const(vars: dict[str, Value], visits: dict[str, int], seed: int,
+                      turn: int) -> None:
+            old = vars.get(name)
+            if type(old) is int:
+                new = old + step
+                if low <= new <= high:
+                    vars[name] = new
+                    return
+            generic(vars, visits, seed, turn)
+
+        return add_const
+
+    def add(vars: dict[str, Value], visits: dict[str, int], seed: int, turn: int) -> None:
+        try:
+            by: Any = value(EvalContext(vars, visits, seed, turn))
+        except Exception:
+            by = None
+        old = vars.get(name)
+        if type(by) is int and type(old) is int:
+            new = old + sign * by
+            if low <= new <= high:
+                vars[name] = new
+                return
+        generic(vars, visits, seed, turn)
+
+    return add
+
+
+def effects_fn(story: Story, effects: tuple[Assign, ...]) -> Effect | None:
+    """A list of effects as one function (None for no effects); a list with conditional
+    effects keeps runtime.apply_effects (its guards are decided once per run)."""
+    if not effects:
+        return None
+    if any(effect.guards for effect in effects):
+        def guarded(vars: dict[str, Value], visits: dict[str, int], seed: int,
+                    turn: int) -> None:
+            _rt.apply_effects(story, effects, vars, EvalContext(vars, visits, seed, turn))
+
+        return guarded
+    fns = tuple(_effect_fn(story, effect) for effect in effects)
+    if len(fns) == 1:
+        return fns[0]
+    if len(fns) == 2:
+        first, second = fns
+
+        def run2(vars: dict[str, Value], visits: dict[str, int], seed: int, turn: int) -> None:
+            first(vars, visits, seed, turn)
+            second(vars, visits, seed, turn)
+
+        return run2
+
+    def run(vars: dict[str, Value], visits: dict[str, int], seed: int, turn: int) -> None:
+        for fn in fns:
+            fn(vars, visits, seed, turn)
+
+    return run
+
+
+# ---------------------------------------------------------------- text
+
+
+def _show(value: Any) -> str:
+    """A value as text.render shows it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _part_fn(part: str | Expr | Branch | Variation) -> Callable[[Ctx], str]:
+    if isinstance(part, str):
+        return lambda c: part
+    if isinstance(part, Variation):
+        pick = part.pick
+        return lambda c: pick(_context(c))
+    if isinstance(part, Branch):
+        arms = tuple((expr_fn(cond), template_fn(body)) for cond, body in part.arms)
+        otherwise = template_fn(part.otherwise)
+
+        def branch(c: Ctx) -> str:
+            for cond, body in arms:
+                if cond(c):
+                    return body(c)
+            return otherwise(c)
+
+        return branch
+    value = expr_fn(part)
+    return lambda ctx: _show(value(ctx))
+
+
+def template_fn(template: Template) -> Callable[[Ctx], str]:
+    """``text.render(template, ctx)`` as one closure."""
+    if not template:
+        return lambda ctx: ""
+    fns = tuple(_part_fn(part) for part in template)
+    if len(fns) == 1:
+        return fns[0]
+    return lambda ctx: "".join([fn(ctx) for fn in fns])
+
 
 def _static_template(template: Template) -> bool:
     return len(template) == 1 and type(template[0]) is str
@@ -34,43 +315,77 @@ def _static_template(template: Template) -> bool:
 
 def _static_blocks(blocks: tuple[Block, ...]) -> bool:
     """True when the blocks render the same text in every state."""
-    return all(isinstance(b, Narration | Dialogue) and type(b) in (Narration, Dialogue)
-               and _static_template(b.text) for b in blocks)
+    return all(type(b) in (Narration, Dialogue)
+               and _static_template(cast(Narration | Dialogue, b).text) for b in blocks)
 
 
-_LINES, _BLOCK, _IF = 0, 1, 2
+LINE_MEMO = 64
+"""Lines kept per varying block, by their text (a text made of a counter would grow)."""
+
+Lines = Callable[[Ctx], tuple[object, ...]]
 
 
-def _plan(story: Story, blocks: tuple[Block, ...], runtime: ModuleType) -> tuple[Any, ...]:
-    """The blocks as steps: runs of constant lines (rendered now), varying blocks (rendered
-    per state by the generic renderer) and conditionals (a condition and two plans)."""
-    steps: list[Any] = []
+def _block_fn(story: Story, block: Block) -> Lines:
+    """The lines one block shows, as runtime._render_blocks makes them."""
+    if type(block) is ConditionalBlock:
+        cond = expr_fn(block.condition)
+        then, otherwise = lines_fn(story, block.then), lines_fn(story, block.otherwise)
+        return lambda ctx: then(ctx) if cond(ctx) else otherwise(ctx)
+    if _static_blocks((block,)):
+        return _constant(_rt.lines_of(story, (block,), None))
+    text = template_fn(cast(Narration | Dialogue, block).text)
+    memo: dict[str, Any] = {}
+
+    def varying(c: Ctx) -> tuple[object, ...]:
+        shown = text(c)
+        lines: tuple[object, ...] | None = memo.get(shown)
+        if lines is None:  # the same rule as _render_blocks, on the rendered text
+            lines = _rt.lines_of(story, (_literal(block, shown),), None)
+            if len(memo) < LINE_MEMO:
+                memo[shown] = lines
+        return lines
+
+    return varying
+
+
+def _literal(block: Block, text: str) -> Block:
+    if type(block) is Dialogue:
+        return Dialogue(block.speaker, (text,), block.span)
+    return Narration((text,), block.span)
+
+
+def _constant(lines: tuple[object, ...]) -> Lines:
+    return lambda ctx: lines
+
+
+def lines_fn(story: Story, blocks: tuple[Block, ...]) -> Lines:
+    """The lines of ``blocks`` in a state: runs of constant lines are joined once."""
+    steps: list[Lines | tuple[object, ...]] = []
     for block in blocks:
-        if type(block) is ConditionalBlock:
-            steps.append((_IF, block.condition, _plan(story, block.then, runtime),
-                          _plan(story, block.otherwise, runtime)))
-        elif _static_blocks((block,)):
-            lines = runtime.lines_of(story, (block,), None)
-            if steps and steps[-1][0] == _LINES:
-                steps[-1] = (_LINES, steps[-1][1] + lines)
+        if type(block) is not ConditionalBlock and _static_blocks((block,)):
+            lines = _rt.lines_of(story, (block,), None)
+            if steps and isinstance(steps[-1], tuple):
+                steps[-1] += lines
             elif lines:
-                steps.append((_LINES, lines))
+                steps.append(lines)
         else:
-            steps.append((_BLOCK, (block,)))
-    return tuple(steps)
+            steps.append(_block_fn(story, block))
+    if not steps:
+        return lambda ctx: ()
+    parts = tuple(_constant(step) if isinstance(step, tuple) else step for step in steps)
+    if len(parts) == 1:
+        return parts[0]
+
+    def joined(c: Ctx) -> tuple[object, ...]:
+        out: list[object] = []
+        for part in parts:
+            out += part(c)
+        return tuple(out)
+
+    return joined
 
 
-def _run_plan(story: Story, plan: tuple[Any, ...], ctx: EvalContext, out: list[object],
-              lines_of: Callable[..., tuple[object, ...]]) -> None:
-    for step in plan:
-        kind = step[0]
-        if kind == _LINES:
-            out.extend(step[1])
-        elif kind == _BLOCK:
-            out.extend(lines_of(story, step[1], ctx))
-        else:
-            _run_plan(story, step[2] if step[1].evaluate(ctx) else step[3], ctx, out, lines_of)
-
+# ---------------------------------------------------------------- what a beat reads
 
 _PURE_NODES = (Const, Var, Unary, Binary, Logic, Compare)
 _VISITS = "visits:"  # variable names never hold a colon
@@ -127,8 +442,8 @@ def _block_reads(blocks: tuple[Block, ...], names: set[str]) -> bool:
             if not (_reads([block.condition], names) and _block_reads(block.then, names)
                     and _block_reads(block.otherwise, names)):
                 return False
-        elif isinstance(block, Narration | Dialogue) and type(block) in (Narration, Dialogue):
-            if not _template_reads(block.text, names):
+        elif type(block) in (Narration, Dialogue):
+            if not _template_reads(cast(Narration | Dialogue, block).text, names):
                 return False
         else:
             return False
@@ -150,190 +465,291 @@ def _scene_reads(scene: Scene) -> tuple[tuple[str, ...], tuple[str, ...]] | None
     return tuple(sorted(n for n in names if not n.startswith(_VISITS))), tuple(visits)
 
 
+def _values_fn(names: tuple[str, ...]) -> Callable[[GameState], Hashable]:
+    """The values of ``names`` in a state and their types (1, 1.0 and True hash alike but
+    do not show alike); None (do not keep) when a variable is missing. ``type(x)`` is
+    written out for up to four names: through ``map`` it is several times slower."""
+    if not names:
+        return lambda state: ()
+    if len(names) == 1:
+        a = names[0]
+
+        def one(state: GameState) -> Hashable:
+            x = state.vars.get(a)
+            return x, type(x)
+
+        return one
+    get = operator.itemgetter(*names)
+    if len(names) == 2:
+
+        def two(state: GameState) -> Hashable:
+            try:
+                x, y = get(state.vars)
+            except KeyError:
+                return None
+            return x, y, type(x), type(y)
+
+        return two
+    if len(names) == 3:
+
+        def three(state: GameState) -> Hashable:
+            try:
+                x, y, z = get(state.vars)
+            except KeyError:
+                return None
+            return x, y, z, type(x), type(y), type(z)
+
+        return three
+
+    def many(state: GameState) -> Hashable:
+        try:
+            found = get(state.vars)
+        except KeyError:
+            return None
+        return found, tuple(map(type, found))
+
+    return many
+
+
+def _key_fn(names: tuple[str, ...], scenes: tuple[str, ...], once_keys: tuple[OnceKey, ...]
+            ) -> Callable[[GameState], Hashable]:
+    """The memo key of a beat that reads ``names``, the visit counts of ``scenes`` and
+    the once marks ``once_keys``: their values (see ``_values_fn``)."""
+    values = _values_fn(names)
+    if not scenes and not once_keys:
+        return values
+
+    def key(state: GameState) -> Hashable:
+        found = values(state)
+        if found is None:
+            return None
+        return (found, tuple(map(state.visits.get, scenes)),
+                tuple(map(state.once.__contains__, once_keys)))
+
+    return key
+
+
+# ---------------------------------------------------------------- scenes and choices
+
+
 class ChoiceEntry:
     """One choice with everything about it that no state changes."""
 
     __slots__ = ("choice", "id", "cond", "once_key", "reply_key", "label", "open_view",
-                 "locked_view", "target", "effects", "writes")
+                 "locked_view", "target", "take")
 
-    def __init__(self, scene: Scene, choice: Choice, story: Story,
-                 view: Callable[..., object]):
+    def __init__(self, scene: Scene, choice: Choice, view: Callable[..., object]):
         self.choice = choice
         self.id = choice.id
-        self.cond = choice.condition
+        self.cond = expr_fn(choice.condition) if choice.condition is not None else None
         self.once_key = OnceKey(scene.id, choice.id) if choice.once else None
         self.reply_key = OnceKey(scene.id, choice.id) if choice.reply else None
-        self.label: Template = () if _static_template(choice.label) else choice.label
+        self.label: Any = None if _static_template(choice.label) else template_fn(choice.label)
         self.target = choice.target
         self.open_view: object | None = None
         self.locked_view: object | None = None
-        if not self.label:
+        if self.label is None:
             text = choice.label[0]
             self.open_view = view(choice.id, text, choice.target)
             self.locked_view = view(choice.id, text, choice.target, False, choice.locked_reason)
-        self.effects = choice.effects
-        self.writes: bool | None = None  # needs the target scene; set on first choose
+        self.take: Callable[[GameState], GameState] | None = None  # made on first choose
+
+
+def _take_fn(story: Story, scene_id: str, e: ChoiceEntry, target: SceneView
+             ) -> Callable[[GameState], GameState]:
+    """The step of ``e`` from a state of its scene to the next: runtime.choose_generic."""
+    invalid = _rt.InvalidChoice
+    taken = f"choice '{e.id}' in '{scene_id}' was already taken"
+    closed = f"choice '{e.id}' in '{scene_id}' is not available"
+    once_key, cond, choice_id, dest, reply = e.once_key, e.cond, e.id, e.target, e.reply_key
+    marked = frozenset((once_key,)) if once_key is not None else frozenset()
+    effects = effects_fn(story, e.choice.effects)
+    on_enter = target.on_enter
+    writes = effects is not None or on_enter is not None
+
+    def take(state: GameState) -> GameState:
+        once = state.once
+        if once_key is not None:
+            if once_key in once:
+                raise invalid(taken)
+            once = once | marked
+        if cond is not None and not cond(state):
+            raise invalid(closed)
+        visits = dict(state.visits)
+        turn = state.turn + 1
+        if not writes:  # states are never mutated: a choice that sets nothing shares vars
+            visits[dest] = visits.get(dest, 0) + 1
+            return successor(state, dest, state.vars, visits, once, turn,
+                             state.path + (choice_id,), reply)
+        vars = dict(state.vars)
+        if effects is not None:
+            effects(vars, visits, state.seed, state.turn)
+        visits[dest] = visits.get(dest, 0) + 1
+        if on_enter is not None:
+            on_enter(vars, visits, state.seed, turn)
+        return successor(state, dest, vars, visits, once, turn, state.path + (choice_id,), reply)
+
+    if not target.fallback:
+        return take
+
+    def take_and_fall_back(state: GameState) -> GameState:
+        return cast(GameState, _rt.follow_fallbacks(story, take(state)))
+
+    return take_and_fall_back
 
 
 class SceneView:
     """One scene, compiled: its constant parts and the entries of its choices."""
 
-    __slots__ = ("scene", "fallback", "static_lines", "plan", "choices", "by_id", "static_choices",
-                 "beat", "needs_ctx", "on_enter", "episode_title", "ending", "reads",
-                 "once_keys", "memo")
+    __slots__ = ("scene", "fallback", "static_lines", "lines", "choices", "by_id",
+                 "static_choices", "beat", "on_enter", "episode_title", "ending", "key",
+                 "memo")
 
-    def __init__(self, story: Story, scene: Scene, runtime: ModuleType):
+    def __init__(self, story: Story, scene: Scene):
         self.scene = scene
         self.static_lines: tuple[object, ...] | None = None
-        self.plan: tuple[Any, ...] = ()
         if _static_blocks(scene.text):
-            self.static_lines = runtime.lines_of(story, scene.text, None)
-        else:
-            self.plan = _plan(story, scene.text, runtime)
+            self.static_lines = _rt.lines_of(story, scene.text, None)
+        self.lines = lines_fn(story, scene.text)
         self.episode_title = story.episode_title(scene)
         self.ending = story.endings.get(scene.ending) if scene.ending else None
-        self.choices = tuple(ChoiceEntry(scene, c, story, runtime.ChoiceView)
-                             for c in scene.choices)
+        self.choices = tuple(ChoiceEntry(scene, c, _rt.ChoiceView) for c in scene.choices)
         self.by_id = {entry.id: entry for entry in self.choices}
         # a fallback choice depends on all the others: such scenes take the generic rule
         self.fallback = any(c.fallback for c in scene.choices)
-        varying = self.fallback or any(e.cond is not None or e.once_key is not None or e.label
-                                       for e in self.choices)
+        varying = self.fallback or any(
+            e.cond is not None or e.once_key is not None or e.label is not None
+            for e in self.choices)
         self.static_choices: tuple[object, ...] | None = None
         if not varying:
             self.static_choices = tuple(e.open_view for e in self.choices)
         if scene.ending:
             self.static_choices = ()
-        self.needs_ctx = self.static_lines is None or self.static_choices is None
-        self.beat: object | None = None
-        if not self.needs_ctx:
-            self.beat = runtime.Beat(
-                scene.id, scene.title, scene.episode, story.episode_title(scene),
-                self.static_lines, self.static_choices,
-                story.endings.get(scene.ending) if scene.ending else None)
-        self.on_enter = scene.on_enter
-        # A beat that reads only variables (and once marks) is the same for the same values:
-        # keep it, keyed by them (and their types: 1, 1.0 and True hash alike).
-        self.reads = _scene_reads(scene) if self.needs_ctx else None
-        self.once_keys = tuple(e.once_key for e in self.choices if e.once_key is not None)
-        self.memo: dict[tuple[Any, ...], object] = {}
+        self.beat: Any = None  # a runtime.Beat
+        if self.static_lines is not None and self.static_choices is not None:
+            self.beat = _rt.Beat(scene.id, scene.title, scene.episode, self.episode_title,
+                                     self.static_lines, self.static_choices, self.ending)
+        self.on_enter = effects_fn(story, scene.on_enter)
+        # A beat that reads only variables, named visit counts and once marks is the same
+        # for the same values: keep it, keyed by them.
+        reads = _scene_reads(scene) if self.beat is None else None
+        self.key = None
+        if reads is not None:
+            self.key = _key_fn(*reads, tuple(e.once_key for e in self.choices
+                                             if e.once_key is not None))
+        self.memo: dict[Hashable, Any] = {}
 
 
 class StoryViews:
     """The compiled scenes of one Story, built on first use."""
 
-    __slots__ = ("ref", "scenes", "runtime")
+    __slots__ = ("ref", "scenes")
 
-    def __init__(self, story: Story, runtime: ModuleType):
+    def __init__(self, story: Story):
         self.ref = weakref.ref(story)  # the story holds no reference back: no cycle to leak
         self.scenes: dict[str, SceneView] = {}
-        self.runtime = runtime
 
     def scene(self, story: Story, scene_id: str) -> SceneView:
         view = self.scenes.get(scene_id)
         if view is None:
-            view = self.scenes[scene_id] = SceneView(story, story.scenes[scene_id],
-                                                      self.runtime)
+            view = self.scenes[scene_id] = SceneView(story, story.scenes[scene_id])
         return view
 
-    def current(self, story: Story, state: GameState) -> object:
-        sv = self.scenes.get(state.scene) or self.scene(story, state.scene)
-        rt = self.runtime
-        if state.reply is not None or state.passed:  # what led here shows first
-            return rt.current_generic(story, state)
-        if sv.beat is not None:
-            return sv.beat
-        key: tuple[Any, ...] | None = None
-        if sv.reads is not None:
-            names, scenes = sv.reads
-            values = tuple(map(state.vars.get, names))
-            key = (values, tuple(map(type, values)), tuple(map(state.visits.get, scenes)),
-                   tuple(k in state.once for k in sv.once_keys) if sv.once_keys else ())
-            beat = sv.memo.get(key)
-            if beat is not None:
-                return beat
-        scene = sv.scene
-        ctx = EvalContext(state.vars, state.visits, state.seed, state.turn)
-        lines = sv.static_lines
-        if lines is None:
-            out: list[object] = []
-            _run_plan(story, sv.plan, ctx, out, rt.lines_of)
-            lines = tuple(out)
-        choices = sv.static_choices
-        if choices is None:
-            choices = self._choices(story, sv, state, ctx)
-        beat = rt.Beat(scene.id, scene.title, scene.episode, sv.episode_title, lines, choices,
-                       sv.ending)
-        if key is not None and len(sv.memo) < MEMO_LIMIT:
-            sv.memo[key] = beat
-        return beat
 
-    def _choices(self, story: Story, sv: SceneView, state: GameState, ctx: EvalContext
-                 ) -> tuple[object, ...]:
-        if sv.fallback:
-            return cast(tuple[object, ...], self.runtime.choice_views(story, state))
-        # the same rule as runtime.choice_status, unrolled
-        views = []
-        once = state.once
-        view = self.runtime.ChoiceView
-        for e in sv.choices:
-            if e.once_key is not None and e.once_key in once:
-                continue
-            if e.cond is None or e.cond.evaluate(ctx):
-                if e.open_view is not None:
-                    views.append(e.open_view)
-                else:
-                    views.append(view(e.id, render(e.label, ctx), e.target))
-            elif e.choice.locked_reason is not None:
-                if e.locked_view is not None:
-                    views.append(e.locked_view)
-                else:
-                    views.append(view(e.id, render(e.label, ctx), e.target, False,
-                                      e.choice.locked_reason))
-        return tuple(views)
-
-    def choose(self, story: Story, state: GameState, choice_id: str) -> GameState:
-        sv = self.scenes.get(state.scene) or self.scene(story, state.scene)
-        rt = self.runtime
-        if sv.fallback:
-            return cast(GameState, rt.choose_generic(story, state, choice_id))
-        e = sv.by_id.get(choice_id)
-        if e is None:
-            raise rt.InvalidChoice(f"scene '{state.scene}' has no choice '{choice_id}'")
-        if e.once_key is not None and e.once_key in state.once:
-            raise rt.InvalidChoice(f"choice '{choice_id}' in '{state.scene}' was already taken")
-        if e.cond is not None and not e.cond.evaluate(
-                EvalContext(state.vars, state.visits, state.seed, state.turn)):
-            raise rt.InvalidChoice(f"choice '{choice_id}' in '{state.scene}' is not available")
-        target = self.scenes.get(e.target) or self.scene(story, e.target)
-        # States are never mutated, so a choice that sets nothing shares its variables.
-        writes = e.writes
-        if writes is None:
-            writes = e.writes = bool(e.effects or target.on_enter)
-        vars = dict(state.vars) if writes else cast(dict[str, Value], state.vars)
-        visits = dict(state.visits)
-        turn = state.turn + 1
-        if e.effects:
-            rt.apply_effects(story, e.effects, vars,
-                             EvalContext(vars, visits, state.seed, state.turn))
-        visits[e.target] = visits.get(e.target, 0) + 1
-        if target.on_enter:
-            rt.apply_effects(story, target.on_enter, vars,
-                             EvalContext(vars, visits, state.seed, turn))
-        once = state.once | {e.once_key} if e.once_key is not None else state.once
-        nxt = GameState(e.target, vars, visits, once, state.seed, turn,
-                        state.path + (choice_id,), e.reply_key)
-        return cast(GameState, rt.follow_fallbacks(story, nxt)) if target.fallback else nxt
+def _choices(story: Story, sv: SceneView, state: GameState) -> tuple[object, ...]:
+    if sv.fallback:
+        return cast(tuple[object, ...], _rt.choice_views(story, state))
+    # the same rule as runtime.choice_status, unrolled
+    views = []
+    once = state.once
+    view = _rt.ChoiceView
+    for e in sv.choices:
+        if e.once_key is not None and e.once_key in once:
+            continue
+        if e.cond is None or e.cond(state):
+            if e.open_view is not None:
+                views.append(e.open_view)
+            else:
+                views.append(view(e.id, e.label(state), e.target))
+        elif e.choice.locked_reason is not None:
+            if e.locked_view is not None:
+                views.append(e.locked_view)
+            else:
+                views.append(view(e.id, e.label(state), e.target, False,
+                                  e.choice.locked_reason))
+    return tuple(views)
 
 
 _VIEWS: dict[int, StoryViews] = {}
+_last: StoryViews | None = None
 
 
-def views_of(story: Story, runtime: ModuleType) -> StoryViews:
+def views_of(story: Story) -> StoryViews:
     """The compiled views of ``story``, made on first use and dropped with the story."""
+    global _last
+    last = _last
+    if last is not None and last.ref() is story:
+        return last
     key = id(story)
     views = _VIEWS.get(key)
     if views is None or views.ref() is not story:
-        views = _VIEWS[key] = StoryViews(story, runtime)
+        views = _VIEWS[key] = StoryViews(story)
         weakref.finalize(story, _VIEWS.pop, key, None)
+    _last = views
     return views
+
+
+def current(story: Story, state: GameState) -> Any:  # a runtime.Beat
+    """What the player sees now: the scene's text for this state and its choices."""
+    views = _last
+    if views is None or views.ref() is not story:
+        views = views_of(story)
+    sv = views.scenes.get(state.scene) or views.scene(story, state.scene)
+    if state.reply is not None or state.passed:  # what led here shows first
+        return _rt.current_generic(story, state)
+    beat = sv.beat
+    if beat is not None:
+        return beat
+    key = sv.key
+    memo_key = None
+    if key is not None:
+        memo_key = key(state)
+        beat = sv.memo.get(memo_key)
+        if beat is not None:
+            return beat
+    lines = sv.static_lines
+    if lines is None:
+        lines = sv.lines(state)
+    choices = sv.static_choices
+    if choices is None:
+        choices = _choices(story, sv, state)
+    scene = sv.scene
+    made = _rt.Beat(scene.id, scene.title, scene.episode, sv.episode_title, lines,
+                          choices, sv.ending)
+    if memo_key is not None and len(sv.memo) < MEMO_LIMIT:
+        sv.memo[memo_key] = made
+    return made
+
+
+def choose(story: Story, state: GameState, choice_id: str) -> GameState:
+    """Take a choice and return the new state. Raises InvalidChoice if it is not available."""
+    views = _last
+    if views is None or views.ref() is not story:
+        views = views_of(story)
+    sv = views.scenes.get(state.scene) or views.scene(story, state.scene)
+    e = sv.by_id.get(choice_id)
+    if e is not None and not sv.fallback:
+        take = e.take
+        if take is None:
+            target = views.scenes.get(e.target) or views.scene(story, e.target)
+            take = e.take = _take_fn(story, state.scene, e, target)
+        return take(state)
+    if e is None:
+        raise _rt.InvalidChoice(f"scene '{state.scene}' has no choice '{choice_id}'")
+    return cast(GameState, _rt.choose_generic(story, state, choice_id))
+
+
+def bind(runtime: ModuleType) -> None:
+    """Called once by runtime.py, which defines the values and generic rules used here."""
+    global _rt
+    _rt = runtime

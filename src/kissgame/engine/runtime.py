@@ -5,11 +5,12 @@ from __future__ import annotations
 import dataclasses
 import random
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import cast
 
-from .compiled import views_of
+from . import compiled
 from .diagnostics import FALLBACKS_WITHOUT_END, StoryRuntimeError
 from .expr import Assign, EvalContext, Expr, Value
 from .model import Block, Choice, ConditionalBlock, Dialogue, Ending, Narration, Scene, Story
@@ -192,11 +193,6 @@ def available_choice_ids(story: Story, state: GameState) -> list[str]:
     return ids
 
 
-def choose(story: Story, state: GameState, choice_id: str) -> GameState:
-    """Take a choice and return the new state. Raises InvalidChoice if it is not available."""
-    return views_of(story, _this_module).choose(story, state, choice_id)
-
-
 def choose_generic(story: Story, state: GameState, choice_id: str) -> GameState:
     """``choose`` without the compiled views: the reference the views must agree with."""
     scene = story.scenes[state.scene]
@@ -306,11 +302,6 @@ def _render_reply(story: Story, key: OnceKey, ctx: EvalContext, out: list[Line])
         _render_blocks(story, choice.reply, ctx, out)
 
 
-def current(story: Story, state: GameState) -> Beat:
-    """What the player sees now: the scene's text for this state and its choices."""
-    return cast(Beat, views_of(story, _this_module).current(story, state))
-
-
 def current_generic(story: Story, state: GameState) -> Beat:
     """``current`` without the compiled views: the reference the views must agree with."""
     scene = story.scenes[state.scene]
@@ -356,4 +347,7 @@ def rewind(story: Story, state: GameState, steps: int = 1) -> GameState:
     return replay(story, state.seed, state.path[:keep])[-1]
 
 
-_this_module = sys.modules[__name__]
+# The hot path (engine/compiled.py) builds this module's values and falls back on its rules.
+compiled.bind(sys.modules[__name__])
+current: Callable[[Story, GameState], Beat] = compiled.current
+choose: Callable[[Story, GameState, str], GameState] = compiled.choose

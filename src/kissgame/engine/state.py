@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, NamedTuple
 
 from .expr import Value
@@ -103,3 +103,35 @@ class GameState:
         return cls(scene, dict(vars), dict(visits), marks, seed, turn, tuple(path),
                    OnceKey.parse(reply) if reply is not None else None,
                    tuple(OnceKey.parse(key) for key in passed))
+
+
+_FIELDS = tuple(f.name for f in fields(GameState))
+_Draft = type("_Draft", (), {"__slots__": _FIELDS})
+"""GameState's layout without its frozen guard (a frozen ``__init__`` makes a setattr call
+per field, most of the cost of a choice): ``successor`` fills one, then makes it a
+GameState (Python allows ``__class__`` assignment between classes of identical slots)."""
+_KEPT = tuple(name for name in _FIELDS
+              if name not in ("scene", "vars", "visits", "once", "seed", "turn", "path", "reply",
+                               "passed"))
+
+
+def successor(state: GameState, scene: str, vars: Mapping[str, Value], visits: Mapping[str, int],
+              once: frozenset[OnceKey], turn: int, path: tuple[str, ...],
+              reply: OnceKey | None, passed: tuple[OnceKey, ...] = ()) -> GameState:
+    """``dataclasses.replace(state, scene=scene, vars=vars, ...)``, the same frozen value,
+    for the per-choice hot path; the fields not named (the seed) are kept."""
+    new: Any = _Draft()
+    new.scene = scene
+    new.vars = vars
+    new.visits = visits
+    new.once = once
+    new.seed = state.seed
+    new.turn = turn
+    new.path = path
+    new.reply = reply
+    new.passed = passed
+    for name in _KEPT:
+        setattr(new, name, getattr(state, name))
+    new.__class__ = GameState
+    done: GameState = new
+    return done
