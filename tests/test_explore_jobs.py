@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from kissgame import explorer
+from kissgame import explorer, guided
 from kissgame.__main__ import main
 from kissgame.loader import load_story_or_raise
+from kissgame.team import Team, TeamError, can_fork
 from test_explore_verify import ASSUME, MANIFEST, TEXT, TEXT_MANIFEST
 
 ROOT = Path(__file__).resolve().parents[1]
-TIMING = ("seconds", "states_per_second", "jobs")
+TIMING = ("seconds", "states_per_second", "states_per_second_breadth_first", "jobs")
 
 # Thirteen independent switches and a counter: thousands of states, a dead end that
 # depends on the path, an ending that needs many steps, a division that fails.
@@ -54,8 +55,48 @@ scenes:
 """
 
 
+# A corridor the breadth-first search cannot finish: the vault at its end, its text
+# behind rare runs of "lucky" choices, so the guided search does the finding: a text arm,
+# a division by zero and a broken assumption, each with the shortest path it saw.
+DEEP_MANIFEST = """\
+format: 1
+id: deep
+title: Deep
+start: step1
+vars: {luck: 0, odd: false}
+endings:
+  out: {title: Out}
+  treasure: {title: Treasure}
+"""
+
+
+def _deep_scenes(steps: int = 10) -> str:
+    lines = ["scenes:"]
+    for i in range(1, steps + 1):
+        on = "vault" if i == steps else f"step{i + 1}"
+        lines += [f"  - id: step{i}",
+                  f"    text: Door {i}.",
+                  "    choices:",
+                  f"      - {{label: Onward, id: onward, to: {on}}}",
+                  f"      - {{label: Lucky, id: lucky, to: {on}, do: luck += 1}}",
+                  f"      - {{label: Odd, id: odd, to: {on}, do: odd = not odd}}",
+                  "      - {label: Quit, id: quit, to: outside}"]
+    lines += ["  - id: outside",
+              "    ending: out",
+              "  - id: vault",
+              "    assume: [luck < 6]",
+              '    text: "{if luck >= 5}Gold.{elif luck > 100}Never.{else}Dust.{end} '
+              'Share: {10 // (luck - 4)}."',
+              "    choices:",
+              "      - {label: Take, id: take, to: treasure}",
+              "  - id: treasure",
+              "    ending: treasure"]
+    return "\n".join(lines) + "\n"
+
+
 def _report(story, jobs: int, **options) -> dict:
-    report = explorer.explore(story, jobs=jobs, playthroughs=40, runs=40, **options)
+    options = {"playthroughs": 40, "runs": 40} | options
+    report = explorer.explore(story, jobs=jobs, **options)
     data = report.to_dict()
     assert data["jobs"] == jobs
     for name in TIMING:
@@ -66,7 +107,7 @@ def _report(story, jobs: int, **options) -> dict:
 
 @pytest.fixture
 def every_level_in_workers(monkeypatch):
-    if "fork" not in explorer.multiprocessing.get_all_start_methods():
+    if not can_fork():
         pytest.skip("no fork here: explore runs in one process")
     monkeypatch.setattr(explorer, "PARALLEL_MIN", 1)
 
@@ -82,6 +123,37 @@ def test_two_workers_find_what_one_finds(make_story, every_level_in_workers, lim
         assert one["beam_searches"]
     assert _report(story, 2, max_states=limit) == one
     assert _report(story, 3, max_states=limit) == one
+
+
+def test_guided_search_finds_the_same_on_any_number_of_workers(make_story, monkeypatch):
+    monkeypatch.setattr(explorer, "BEAM_WIDTH", 2)  # the beam search misses the vault
+    monkeypatch.setattr(guided, "DEFAULT_STEPS", 6_000)
+    monkeypatch.setattr(guided, "ROUND", 300)  # several rounds of exchanging findings
+    story = load_story_or_raise(make_story(DEEP_MANIFEST, _deep_scenes()))
+    one = _report(story, 1, max_states=10, runs=0, playthroughs=0)
+    assert one["guided_runs"] > 20 and not one["exhaustive"]
+    assert [e["condition"] for e in one["unshown_text"]] == ["luck > 100"]
+    assert one["runtime_errors"] and one["assumption_failures"]  # both found in the vault
+    assert all(e["reached"] for e in one["endings"].values())
+    for jobs in (2, 3, 4):
+        assert _report(story, jobs, max_states=10, runs=0, playthroughs=0) == one, jobs
+    monkeypatch.setattr(explorer, "guided_search", lambda *args, **kwargs: (0, 0, 1))
+    unguided = _report(story, 1, max_states=10, runs=0, playthroughs=0)
+    assert not unguided["runtime_errors"] and not unguided["assumption_failures"]
+
+
+def test_a_failing_worker_is_an_error_not_a_hang():
+    if not can_fork():
+        pytest.skip("no fork here")
+
+    class Member:
+        def ask(self, worker: int) -> int:
+            return 10 // worker  # worker 0 divides by zero
+
+    with Team(lambda _w, _n: Member(), 2) as team, pytest.raises(TeamError, match="worker 0"):
+        team.call("ask", [(0,), (1,)])
+    with Team(lambda _w, _n: Member(), 2) as team:
+        assert team.call("ask", [(1,), (2,)]) == [10, 5]
 
 
 @pytest.mark.parametrize("example", ["first_day", "missing_letter"])
@@ -110,7 +182,7 @@ def test_cli_reports_speed_and_rejects_bad_jobs(make_story, capsys):
     root = make_story(WIDE_MANIFEST, WIDE)
     main(["explore", str(root), "--jobs", "2"])
     out = capsys.readouterr().out
-    assert "states/s breadth-first" in out and "process(es)" in out
+    assert "states/s (" in out and "states/s breadth-first" in out and "process(es)" in out
     main(["explore", str(root), "--jobs", "2", "--json"])
     data = json.loads(capsys.readouterr().out)
     assert data["states_per_second"] > 0 and data["jobs"] in (1, 2)

@@ -226,8 +226,9 @@ def _print_explore(story, report, args: argparse.Namespace) -> None:
     holds = "" if report.proven or not assumed else " (the others are not proven to hold)"
     print(f"assumptions: {assumed}, broken: {len(report.assumption_failures)}{holds}; "
           f"runtime errors: {len(report.runtime_errors)}")
-    print(f"speed: {report.states_per_second:,.0f} states/s breadth-first, "
-          f"{report.seconds:.1f} s in all, {report.jobs} process(es)")
+    print(f"speed: {report.states_per_second:,.0f} states/s ({report.states_visited:,} states "
+          f"in {report.seconds:.1f} s, every search), {report.states_per_second_breadth_first:,.0f}"
+          f" states/s breadth-first, {report.jobs} process(es)")
     for finding in report.diagnostics(story):
         print(finding.format())
 

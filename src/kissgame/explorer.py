@@ -12,14 +12,12 @@ then whatever needs the whole space searched is reported as unproven.
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
 import pickle
 import random
-import signal
 import statistics
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +44,7 @@ from .engine.runtime import (
 from .engine.state import GameState
 from .guided import guided_search
 from .liveness import StateKey
+from .team import Team, can_fork
 
 DEFAULT_MAX_STATES = 20_000
 DEFAULT_RUNS = 200
@@ -126,13 +125,19 @@ class ExploreReport:
     arms_shown: set[int] = field(default_factory=set)
     playthroughs: Playthroughs | None = None
     jobs: int = 1
-    """Processes that searched: 1 unless some search level was large enough for more."""
+    """Processes that searched: 1 unless some search was large enough for more."""
+    states_visited: int = 0
+    """States played by every search (breadth-first, beam, random, guided)."""
     seconds_breadth_first: float = 0.0
     seconds: float = 0.0
 
     @property
     def states_per_second(self) -> float:
-        """Breadth-first search's rate: states visited (rendered, every choice taken)."""
+        """The rate of all the searches together: states visited per second."""
+        return self.states_visited / self.seconds if self.seconds else 0.0
+
+    @property
+    def states_per_second_breadth_first(self) -> float:
         return self.states_explored / self.seconds_breadth_first \
             if self.seconds_breadth_first else 0.0
 
@@ -168,7 +173,9 @@ class ExploreReport:
             "untaken_choices": [{"scene": s, "choice": c} for s, c in self.untaken_choices],
             "dead_ends": [{"scene": s, "path": p} for s, p in self.dead_ends],
             "states_explored": self.states_explored,
+            "states_visited": self.states_visited,
             "states_per_second": round(self.states_per_second),
+            "states_per_second_breadth_first": round(self.states_per_second_breadth_first),
             "seconds": round(self.seconds, 3),
             "jobs": self.jobs,
             "exhaustive": self.exhaustive,
@@ -252,6 +259,10 @@ class _Tracker:
     def apply(self, events: list[tuple]) -> None:
         for name, *args in events:
             getattr(self, name)(*args)
+
+    def uncovered_now(self) -> dict[str, frozenset[int]]:
+        """The text arms not shown yet, by scene, to send to workers."""
+        return {sid: frozenset(ids) for sid, ids in self.uncovered.items() if ids}
 
     def _found_reached(self, scene: str) -> None:
         self.report.scenes_reached.add(scene)
@@ -375,6 +386,75 @@ class _Tracker:
                 self._found_broken(scene.id, i, list(state.path))
 
 
+class _View(_Tracker):
+    """A copy of a tracker's findings for a search that runs apart from it (a slot of
+    the guided search, perhaps in another process). What is new to the copy becomes an
+    event, which the main tracker applies later, in a fixed order; what the copy is told
+    others found (``apply_quietly``) is taken in without becoming an event."""
+
+    def __init__(self, main: _Tracker):
+        old = main.report
+        report = ExploreReport(scenes_total=old.scenes_total, seed=old.seed)
+        report.scenes_reached = set(old.scenes_reached)
+        report.endings = dict(old.endings)
+        report.ending_seeds = dict(old.ending_seeds)
+        report.arms, report.arms_shown = old.arms, set(old.arms_shown)
+        report.runtime_errors = dict(old.runtime_errors)
+        report.assumption_failures = dict(old.assumption_failures)
+        self.story, self.render, self.report, self.arms = main.story, main.render, report, \
+            main.arms
+        self.taken = set(main.taken)
+        self.dead_scenes = set(main.dead_scenes)
+        self.uncovered = {sid: set(ids) for sid, ids in main.uncovered.items()}
+        self.events: list[tuple] = []
+
+    def take_events(self) -> list[tuple]:
+        events, self.events = self.events, []
+        return events
+
+    def apply_quietly(self, events: list[tuple]) -> None:
+        for name, *args in events:
+            getattr(_Tracker, name)(self, *args)
+
+    def _found_reached(self, scene: str) -> None:
+        if scene not in self.report.scenes_reached:
+            self.events.append(("_found_reached", scene))
+            super()._found_reached(scene)
+
+    def _found_error(self, d: Diagnostic, scene: str, path: list[str]) -> None:
+        known = self.report.runtime_errors.get((d.code, d.span.file, d.span.line, d.span.col))
+        if known is None or len(path) < len(known.path):
+            self.events.append(("_found_error", d, scene, path))
+            super()._found_error(d, scene, path)
+
+    def _found_shown(self, scene: str, shown: set[int]) -> None:
+        new = shown - self.report.arms_shown
+        if new:
+            self.events.append(("_found_shown", scene, new))
+            super()._found_shown(scene, new)
+
+    def _found_ending(self, ending: str, path: list[str], seed: int) -> None:
+        if self.report.endings.get(ending, 1) is None:
+            self.events.append(("_found_ending", ending, path, seed))
+            super()._found_ending(ending, path, seed)
+
+    def _found_dead_end(self, scene: str, path: list[str]) -> None:
+        if scene not in self.dead_scenes:
+            self.events.append(("_found_dead_end", scene, path))
+            super()._found_dead_end(scene, path)
+
+    def _found_broken(self, scene: str, i: int, path: list[str]) -> None:
+        known = self.report.assumption_failures.get((scene, i))
+        if known is None or len(path) < len(known):
+            self.events.append(("_found_broken", scene, i, path))
+            super()._found_broken(scene, i, path)
+
+    def _found_taken(self, scene: str, choice_id: str) -> None:
+        if (scene, choice_id) not in self.taken:
+            self.events.append(("_found_taken", scene, choice_id))
+            super()._found_taken(scene, choice_id)
+
+
 class _Recorder(_Tracker):
     """A tracker whose findings become events, applied later by the main tracker in
     search order. It drops only repeats of its own since ``reset``, which the main
@@ -486,83 +566,118 @@ def _thaw(item: bytes | GameState, names: tuple[str, ...]) -> GameState:
     return GameState(**fields)
 
 
-_WORKER: _Recorder | None = None
 PARALLEL_MIN = 64
-"""States in a search level below which it is expanded in the main process."""
-CHUNKS_PER_JOB = 3
+"""States in a search level from which its expansion moves to forked worker processes."""
 
 
-def _init_worker(story: Story, render: bool) -> None:
-    global _WORKER
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the main process's to handle
-    _WORKER = _Recorder(story, render)
+class _Holder:
+    """One worker's share of a search level. Its states stay in its process between
+    levels: the main process sees only their findings, keys (hashes of keys for a beam
+    search) and scores, and says which of the states it made go on, so a state crosses
+    between processes only when one worker holds more than its share."""
+
+    def __init__(self, story: Story, render: bool):
+        self.recorder = _Recorder(story, render)
+        self.names = tuple(story.vars)
+        self.held: list[tuple[int, GameState]] = []
+        self.made: dict[tuple[int, int], GameState] = {}
+
+    def expand(self, incoming: list[tuple[int, Any]], uncovered: dict[str, frozenset[int]],
+               guide: str | None, breadth_first: bool) -> list[tuple]:
+        """Expand the states held and ``incoming`` ((position, state) pairs) in position
+        order: per state its position, scene, visit events and, per choice, (choice, events
+        of taking it, key or None, score), keeping the new states until ``keep``."""
+        self.held += [(pos, _thaw(item, self.names)) for pos, item in incoming]
+        self.held.sort(key=lambda held: held[0])
+        states = [state for _pos, state in self.held]
+        out = []
+        for (pos, _state), (scene, events, kids) in zip(
+                self.held, self.recorder.expand(states, uncovered, guide, breadth_first,
+                                                freeze=False), strict=True):
+            slim = []
+            for i, (choice_id, taken, k, score, nxt) in enumerate(kids):
+                if k is not None:
+                    self.made[(pos, i)] = nxt
+                    if not breadth_first:
+                        k = hash(k)  # same in every forked worker: the main process dedups
+                slim.append((choice_id, taken, k, score))
+            out.append((pos, scene, events, slim))
+        self.held = []
+        return out
+
+    def keep(self, kept: list[tuple[int, int, int]], given: list[tuple[int, int, int]]
+             ) -> list[tuple[int, bytes]]:
+        """Keep the states made at (position, choice index) listed in ``kept`` at their
+        new positions; return those ``given`` to another worker, frozen."""
+        self.held = [(new, self.made[(pos, i)]) for pos, i, new in kept]
+        out = [(new, _freeze(self.made[(pos, i)], self.names)) for pos, i, new in given]
+        self.made = {}
+        return out
 
 
-def _work(task: tuple[list[Any], dict[str, frozenset[int]], str | None, bool]) -> list[tuple]:
-    assert _WORKER is not None
-    items, uncovered, guide, breadth_first = task
-    return _WORKER.expand(items, uncovered, guide, breadth_first, freeze=True)
+class _Levels:
+    """Expands the levels of one search at a time (breadth-first, a beam search) on
+    holders: one in this process, or ``jobs`` forked ones from the first level of
+    ``PARALLEL_MIN`` states. Answers come back in the level's order whoever held what,
+    so the searches find the same on any number of processes."""
 
+    def __init__(self, story: Story, render: bool, jobs: int):
+        self.story, self.render = story, render
+        self.jobs = jobs if can_fork() else 1
+        self.team = Team(lambda _w, _n: _Holder(story, render), 1)
+        self.forked = False
+        self.pending: list[list[tuple[int, Any]]] = [[]]
+        self.owner: dict[int, int] = {}
 
-def _work_playthroughs(runs: int, seed: int) -> tuple[Playthroughs, list[tuple]]:
-    assert _WORKER is not None
-    return _WORKER.playthroughs(runs, seed)
-
-
-class _Expander:
-    """Expands search levels, in worker processes when a level is large enough to pay
-    for it. The pool starts with the first large level, so a small story never starts
-    one; its workers are forked, so the story is not pickled."""
-
-    def __init__(self, story: Story, tracker: _Tracker, jobs: int, playthroughs: int,
-                 seed: int):
-        self.story = story
-        self.tracker = tracker
-        self.jobs = jobs if "fork" in multiprocessing.get_all_start_methods() else 1
-        self.local = _Recorder(story, tracker.render)
-        self.pool: Any = None
-        self.runs, self.seed = playthroughs, seed
-        self.pending: Any = None
-
-    def __enter__(self) -> _Expander:
+    def __enter__(self) -> _Levels:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        if self.pool is not None:
-            self.pool.terminate()
-            self.pool.join()
+    def __exit__(self, kind: object, *exc: object) -> None:
+        self.team.close(at_once=kind is not None)
 
-    def _uncovered(self) -> dict[str, frozenset[int]]:
-        return {sid: frozenset(ids) for sid, ids in self.tracker.uncovered.items() if ids}
+    def start(self, states: list[GameState]) -> None:
+        """A new search from ``states``: what the holders kept from the last one goes."""
+        self.team.call("keep", [([], [])] * self.team.jobs)
+        n, jobs = len(states), self.team.jobs
+        self.pending = [[] for _ in range(jobs)]
+        for pos, state in enumerate(states):
+            item = _freeze(state, tuple(self.story.vars)) if self.forked else state
+            self.pending[pos * jobs // n].append((pos, item))
 
-    def expand(self, level: list, guide: str | None = None,
-               breadth_first: bool = False) -> Iterator[list[tuple]]:
-        """The expansions of ``level``'s states, in chunks, in the level's order."""
-        if self.jobs < 2 or len(level) < PARALLEL_MIN:
-            yield self.local.expand(level, self._uncovered(), guide, breadth_first, False)
-            return
-        if self.pool is None:
-            context = multiprocessing.get_context("fork")
-            self.pool = context.Pool(self.jobs, _init_worker,
-                                     (self.story, self.tracker.render))
-            if self.runs:
-                self.pending = self.pool.apply_async(_work_playthroughs, (self.runs, self.seed))
-        names = tuple(self.story.vars)
-        frozen = [s if isinstance(s, bytes) else _freeze(s, names) for s in level]
-        size = -(-len(frozen) // (self.jobs * CHUNKS_PER_JOB))
-        uncovered = self._uncovered()
-        tasks = [(frozen[i:i + size], uncovered, guide, breadth_first)
-                 for i in range(0, len(frozen), size)]
-        yield from self.pool.imap(_work, tasks)
+    def expand(self, size: int, uncovered: dict[str, frozenset[int]], guide: str | None,
+               breadth_first: bool) -> list[tuple]:
+        """The expansions of the level's ``size`` states, in the level's order."""
+        if not self.forked and self.jobs > 1 and size >= PARALLEL_MIN:
+            local: _Holder = self.team.local
+            level = sorted([*self.pending[0], *local.held], key=lambda h: h[0])
+            held = [(pos, _freeze(state, local.names)) for pos, state in level]
+            self.team.close()
+            self.team = Team(lambda _w, _n: _Holder(self.story, self.render), self.jobs)
+            self.forked = True
+            jobs = self.team.jobs
+            self.pending = [held[w * len(held) // jobs:(w + 1) * len(held) // jobs]
+                            for w in range(jobs)]
+        answers = self.team.call("expand", [(pending, uncovered, guide, breadth_first)
+                                            for pending in self.pending])
+        self.pending = [[] for _ in answers]
+        self.owner = {item[0]: w for w, answer in enumerate(answers) for item in answer}
+        return sorted((item for answer in answers for item in answer), key=lambda i: i[0])
 
-    def playthroughs(self) -> Playthroughs:
-        """The random playthroughs, played by a worker meanwhile if there is a pool."""
-        if self.pending is not None:
-            out, events = self.pending.get()
-        else:
-            out, events = self.local.playthroughs(self.runs, self.seed)
-        self.tracker.apply(events)
-        return out
+    def keep(self, chosen: list[tuple[int, int]]) -> None:
+        """The next level: the states made at (position, choice index), in its order.
+        A worker keeps what it made up to an even share; the rest moves."""
+        jobs = self.team.jobs
+        share = -(-len(chosen) // jobs)
+        per: list[list[tuple[int, int, int]]] = [[] for _ in range(jobs)]
+        for new, (pos, i) in enumerate(chosen):
+            per[self.owner[pos]].append((pos, i, new))
+        handed = self.team.call("keep", [(mine[:share], mine[share:]) for mine in per])
+        room = [share - min(share, len(mine)) for mine in per]
+        for items in handed:
+            for item in items:
+                w = next(w for w in range(jobs) if room[w] > 0)
+                room[w] -= 1
+                self.pending[w].append(item)
 
 
 def explore(story: Story, max_states: int = DEFAULT_MAX_STATES, runs: int = DEFAULT_RUNS,
@@ -575,8 +690,8 @@ def explore(story: Story, max_states: int = DEFAULT_MAX_STATES, runs: int = DEFA
     ``playthroughs`` random playthroughs are played for the reading report. Ctrl+C
     (KeyboardInterrupt) stops the search and returns what was found, marked
     ``interrupted``. ``jobs`` worker processes expand the large levels of the
-    breadth-first and beam searches (and play the playthroughs meanwhile); their
-    findings are merged in search order, so the report is the same for any ``jobs``.
+    breadth-first and beam searches and run the guided search's slots; what they find
+    is merged in search order, so the report is the same for any ``jobs``.
     """
     report = ExploreReport(scenes_total=len(story.scenes), seed=seed)
     report.endings = {eid: None for eid in story.endings}
@@ -584,20 +699,26 @@ def explore(story: Story, max_states: int = DEFAULT_MAX_STATES, runs: int = DEFA
     key = StateKey(story)
     started = time.perf_counter()
     try:
-        with _Expander(story, tracker, jobs, playthroughs, seed) as expander:
-            if not _breadth_first(story, tracker, key, max_states, seed, progress, expander):
+        with _Levels(story, tracker.render, jobs) as levels:
+            if not _breadth_first(story, tracker, key, max_states, seed, progress, levels):
                 raise _StartFails
             report.seconds_breadth_first = time.perf_counter() - started
             if not report.exhaustive and guided:
                 for ending_id, path in list(report.endings.items()):
                     if path is None:
-                        _beam_search(story, tracker, expander, ending_id, seed)
+                        _beam_search(story, tracker, levels, ending_id, seed)
                         report.beam_searches += 1
-                _random_runs(story, tracker, runs, seed)
-                report.guided_runs = guided_search(story, tracker, seed)
-            if playthroughs:
-                report.playthroughs = expander.playthroughs()
-            report.jobs = expander.jobs if expander.pool is not None else 1
+            report.jobs = levels.team.jobs
+        if not report.exhaustive and guided:
+            _random_runs(story, tracker, runs, seed)
+            report.guided_runs, steps, processes = guided_search(
+                story, tracker, seed, lambda: _View(tracker), jobs=jobs)
+            report.states_visited += steps
+            report.jobs = max(report.jobs, processes)
+        if playthroughs:
+            recorder = _Recorder(story, tracker.render)
+            report.playthroughs, events = recorder.playthroughs(playthroughs, seed)
+            tracker.apply(events)
     except KeyboardInterrupt:
         report.interrupted = True
     except _StartFails:
@@ -614,7 +735,7 @@ class _StartFails(Exception):
 
 
 def _breadth_first(story: Story, tracker: _Tracker, key: StateKey, max_states: int,
-                   seed: int, progress: Progress | None, expander: _Expander) -> bool:
+                   seed: int, progress: Progress | None, levels: _Levels) -> bool:
     """Search from the start, level by level; False if the start itself fails with a
     runtime error."""
     report = tracker.report
@@ -627,26 +748,30 @@ def _breadth_first(story: Story, tracker: _Tracker, key: StateKey, max_states: i
         except StoryRuntimeError as exc:
             tracker.runtime_error(exc, story.start, [])
     seen = {key(start) for start in starts}
-    level: list = list(starts)
-    while level:
-        after: list = []
-        for chunk in expander.expand(level, breadth_first=True):
-            for scene, events, kids in chunk:
-                report.states_explored += 1
-                if progress is not None and report.states_explored % 1000 == 0:
-                    progress(report.states_explored, len(level) + len(after))
-                tracker.apply(events)
-                for choice_id, taken, k, _score, nxt in kids:
-                    tracker.taken.add((scene, choice_id))
-                    tracker.apply(taken)
-                    if k is None or k in seen:
-                        continue
-                    if len(seen) >= max_states:
-                        report.exhaustive = False
-                        return True
-                    seen.add(k)
-                    after.append(nxt)
-        level = after
+    levels.start(starts)
+    size = len(starts)
+    while size:
+        after: list[tuple[int, int]] = []
+        for pos, scene, events, kids in levels.expand(size, tracker.uncovered_now(), None,
+                                                      breadth_first=True):
+            report.states_explored += 1
+            if progress is not None and report.states_explored % 1000 == 0:
+                progress(report.states_explored, size + len(after))
+            tracker.apply(events)
+            for i, (choice_id, taken, k, _score) in enumerate(kids):
+                tracker.taken.add((scene, choice_id))
+                tracker.apply(taken)
+                if k is None or k in seen:
+                    continue
+                if len(seen) >= max_states:
+                    report.exhaustive = False
+                    report.states_visited += report.states_explored
+                    return True
+                seen.add(k)
+                after.append((pos, i))
+        levels.keep(after)
+        size = len(after)
+    report.states_visited += report.states_explored
     return bool(starts)
 
 
@@ -665,6 +790,7 @@ def _random_runs(story: Story, tracker: _Tracker, runs: int, seed: int) -> None:
             continue
         for _ in range(MAX_STEPS):
             assert state is not None
+            report.states_visited += 1
             ids = tracker.visit(state)
             if not ids:
                 break
@@ -737,28 +863,32 @@ def random_playthroughs(story: Story, runs: int, seed: int,
 BEAM_WIDTH = 300
 
 
-def _beam_search(story: Story, tracker: _Tracker, expander: _Expander, target: str,
+def _beam_search(story: Story, tracker: _Tracker, levels: _Levels, target: str,
                  seed: int) -> None:
     """Play every choice from the most promising states, level by level, keeping the
     ``BEAM_WIDTH`` states whose variables best suit the conditions that guard one ending.
     """
-    level: list = [new_game(story, seed)]
+    levels.start([new_game(story, seed)])
+    size = 1
     for _ in range(MAX_STEPS):
-        if not level or tracker.report.endings.get(target) is not None:
+        if not size or tracker.report.endings.get(target) is not None:
             return
-        seen: set = set()
+        seen: set[int] = set()
         candidates = []
-        for chunk in expander.expand(level, guide=target):
-            for scene, events, kids in chunk:
-                tracker.apply(events)
-                for choice_id, taken, k, score, nxt in kids:
-                    tracker.taken.add((scene, choice_id))
-                    tracker.apply(taken)
-                    if k is not None and k not in seen:
-                        seen.add(k)
-                        candidates.append((score, nxt))
+        for pos, scene, events, kids in levels.expand(size, tracker.uncovered_now(), target,
+                                                      breadth_first=False):
+            tracker.report.states_visited += 1
+            tracker.apply(events)
+            for i, (choice_id, taken, h, score) in enumerate(kids):
+                tracker.taken.add((scene, choice_id))
+                tracker.apply(taken)
+                if h is not None and h not in seen:
+                    seen.add(h)
+                    candidates.append((score, pos, i))
         candidates.sort(key=lambda c: c[0], reverse=True)
-        level = [nxt for _score, nxt in candidates[:BEAM_WIDTH]]
+        chosen = [(pos, i) for _score, pos, i in candidates[:BEAM_WIDTH]]
+        levels.keep(chosen)
+        size = len(chosen)
 
 
 class _Guide:

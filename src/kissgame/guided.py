@@ -8,12 +8,19 @@ path (favouring rare, recent and deep ones), replays it or a random cut of it, p
 choosing mostly the choices taken least often, and keeps any run that found something
 new. Seeded and bounded by a step budget, so a seed always gives the same report; it
 only adds coverage and never replaces a shorter path the earlier searches found.
+
+Four such searches (slots) run side by side, each on its own seed and share of the
+budget, in rounds: after each, what each found is merged in slot order and every slot
+is told, so none keeps looking for what another has shown. A slot's work depends only
+on the seed and the rounds' merges, never on which process runs it, so the report is
+the same on one core as on several.
 """
 
 from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -23,6 +30,7 @@ from .engine.model import Block, ConditionalBlock, Story
 from .engine.runtime import choose, new_game
 from .engine.state import GameState
 from .engine.text import Branch
+from .team import Team
 
 DEFAULT_STEPS = 1_000_000
 """States played (replayed or new) before the search gives up; not wall-clock, so a
@@ -40,7 +48,20 @@ class Tracker(Protocol):
 
     def visit(self, state: GameState) -> list[str]: ...
 
+    def apply_quietly(self, events: list[tuple]) -> None: ...
+
+    def take_events(self) -> list[tuple]: ...
+
     def step(self, state: GameState, choice_id: str) -> GameState | None: ...
+
+
+class Findings(Protocol):
+    """The explorer's main tracker: takes in what the searches found, in slot order."""
+
+    uncovered: dict[str, set[int]]
+    render: bool
+
+    def apply(self, events: list[tuple]) -> None: ...
 
 
 @dataclass
@@ -84,10 +105,10 @@ def _arm_variables(story: Story) -> dict[str, tuple[str, ...]]:
 
 
 class _Search:
-    def __init__(self, story: Story, tracker: Tracker, seed: int):
+    def __init__(self, story: Story, tracker: Tracker, seed: int, slot: int = 0):
         self.story = story
         self.tracker = tracker
-        self.rng = random.Random(seed)
+        self.rng = random.Random(f"guided {seed} {slot}")
         self.corpus: list[_Entry] = []
         self.values: set[tuple[str, str, Any]] = set()
         self.hits: Counter[str] = Counter()
@@ -191,21 +212,77 @@ class _Search:
             self.corpus.append(_Entry(state.seed, state.path[:depth], scene))
 
 
-def guided_search(story: Story, tracker: Tracker, seed: int,
-                  steps: int = DEFAULT_STEPS) -> int:
-    """Search on while text arms remain unshown, for at most ``steps`` states; return
-    the number of runs played. The earlier searches' ending paths seed the corpus."""
-    if not tracker.render:
-        return 0
-    search = _Search(story, tracker, seed)
-    report = tracker.report
-    for ending_id, path in report.endings.items():
-        if path is not None:
-            search.corpus.append(_Entry(report.ending_seeds.get(ending_id, seed),
-                                        tuple(path), story.start))
-    runs = 0
-    while search.remaining() and search.steps < steps:
-        fresh = not search.corpus or search.rng.random() < 0.1
-        search.run(None if fresh else search.pick_entry())
-        runs += 1
-    return runs
+SLOTS = 4
+"""Searches side by side, each with its own seed, corpus and share of the steps; the
+same for any number of processes (slot i runs on worker i % jobs), so a seed finds the
+same on one core as on several."""
+ROUND = 20_000
+"""Steps each search takes between exchanges of what the others found."""
+
+
+class _Slots:
+    """The searches of the slots one worker runs, each with its own view of the findings
+    (so what a slot does never depends on which slots share its process)."""
+
+    def __init__(self, story: Story, view: Callable[[], Tracker], seed: int, steps: int,
+                 worker: int, jobs: int):
+        self.budget = steps // SLOTS
+        self.searches: dict[int, _Search] = {}
+        for slot in range(worker, SLOTS, jobs):
+            tracker = view()
+            search = _Search(story, tracker, seed, slot)
+            report = tracker.report
+            for ending_id, path in report.endings.items():
+                if path is not None:
+                    search.corpus.append(_Entry(report.ending_seeds.get(ending_id, seed),
+                                                tuple(path), story.start))
+            self.searches[slot] = search
+
+    def round(self, end: int, found: list[tuple]
+              ) -> list[tuple[int, list[tuple], int, int, bool]]:
+        """Take in what every slot found last round, search on up to ``end`` steps; per
+        slot: what it found new, runs played this round, steps in all, whether it goes
+        on. (Corpus entries stay with their slot: sharing them cost more than it found.)"""
+        out = []
+        for slot, search in self.searches.items():
+            search.tracker.apply_quietly(found)
+            runs = 0
+            while search.remaining() and search.steps < min(end, self.budget):
+                fresh = not search.corpus or search.rng.random() < 0.1
+                search.run(None if fresh else search.pick_entry())
+                runs += 1
+            out.append((slot, search.tracker.take_events(), runs, search.steps,
+                        search.remaining() and search.steps < self.budget))
+        return out
+
+
+def guided_search(story: Story, tracker: Findings, seed: int, view: Callable[[], Tracker],
+                  steps: int | None = None, jobs: int = 1) -> tuple[int, int, int]:
+    """Search on while text arms remain unshown, for at most ``steps`` states in all;
+    return the runs played, the states they played and the processes used. The earlier
+    searches' ending paths seed each slot's corpus. ``view()`` makes a slot's tracker:
+    a copy of ``tracker``'s findings that keeps what it finds new as events; they are
+    applied to ``tracker`` in slot order after each round, so the report is the same
+    for any ``jobs``."""
+    if not tracker.render or not any(tracker.uncovered.values()):
+        return 0, 0, 1
+    steps = DEFAULT_STEPS if steps is None else steps
+    runs = played_steps = 0
+    found: list[tuple] = []
+    with Team(lambda w, n: _Slots(story, view, seed, steps, w, n), min(jobs, SLOTS)) as team:
+        for end in range(ROUND, steps + ROUND, ROUND):
+            answers = team.call("round", [(end, found)] * team.jobs)
+            results = sorted((r for answer in answers for r in answer), key=lambda r: r[0])
+            found = []
+            going = False
+            played_steps = 0
+            for _slot, events, played, slot_steps, on in results:
+                tracker.apply(events)
+                found += events
+                runs += played
+                played_steps += slot_steps
+                going |= on
+            if not going or not any(tracker.uncovered.values()):
+                break
+        processes = team.jobs
+    return runs, played_steps, processes
