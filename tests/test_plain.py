@@ -111,6 +111,20 @@ def test_a_reply_comes_right_after_the_choice_then_the_scene(monkeypatch, capsys
     assert out.split("Q: Up the stairs.")[1].count("Ask Q the way") == 0  # once: gone
 
 
+def test_a_fallback_passage_comes_before_the_next_title_with_no_choice(
+        monkeypatch, capsys, make_story):
+    scenes = SCENES.replace('''      - label: "Climb"
+        to: roof''', '''      - fallback: true
+        to: roof
+        reply: "I climb without thinking."''')
+    code, out = play(monkeypatch, capsys, make_story(MANIFEST, {"scenes/one.yaml": scenes}),
+                     "3\n")
+    assert code == 0
+    assert ("You chose: Walk on\n\nThe stairs go up.\n\nI climb without thinking.\n\n"
+            "The Roof\n\nStars.\n\nThe end: Friends at Last") in out
+    assert "Continue" not in out and "Climb" not in out
+
+
 def test_locked_out_of_range_and_unknown_input_are_explained(monkeypatch, capsys, story):
     code, out = play(monkeypatch, capsys, story, "1\n7\ndance wildly\n\n3\n")
     assert code == 0

@@ -75,6 +75,9 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
         "if": "the condition that picks the 'then' blocks (else the 'else' blocks)",
         "then": "blocks shown while the condition is true",
         "else": "blocks shown while the condition is false",
+        "once": "a block of its own: text shown on the first visit to the scene only",
+        "first": "a block of its own: a list of items, the first that holds is shown "
+                 "({if, then} items, once items; a last plain item is the fallback)",
     },
     "character": {
         "name": "the name shown beside the character's lines",

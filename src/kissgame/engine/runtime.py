@@ -40,7 +40,8 @@ class Line:
     speaker_name: str = ""
     color: str = ""
     reply: bool = False
-    """Part of the reply to the choice just taken, not of the scene."""
+    """Not of this scene but of what led to it: the reply to the choice just taken, or a
+    scene a fallback passed through and the fallback's reply."""
 
 
 @dataclass(frozen=True, slots=True)
