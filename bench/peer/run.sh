@@ -17,8 +17,9 @@
 # 3. Per choice with the prose rendered and every label read: interleaved rounds (one process
 #    per engine per round), figures as ratios inside each round.
 # 4. Whole process to the first story screen, round-robin (mproc_bench.py): kissgame with a
-#    warm cache and cold (an empty cache folder: parse, compile, write the cache), inkjs,
-#    bink and the naive walker. A runtime that cannot be installed is left out and said so.
+#    warm cache and cold (an empty cache folder: only what the first screen needs is
+#    compiled), cold-finish (the same, then waiting for the whole check and the cache
+#    write the TUI runs after its first frame), inkjs, bink and the naive walker. A runtime that cannot be installed is left out and said so.
 set -uo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
@@ -89,6 +90,7 @@ PYEOF
   echo "== N=$N: whole process to the first story screen, $RUNS round-robin runs each =="
   KISSGAME_HOME="$KGH" "$PY" kg_play.py "$D/kg" 1 0 >/dev/null  # fill the warm cache
   cmds=(-c kissgame-cold "$PY $HERE/kg_play.py $D/kg 1 0 --cold"
+        -c kissgame-cold-finish "$PY $HERE/kg_play.py $D/kg 1 0 --cold --finish"
         -c kissgame-warm "KISSGAME_HOME=$KGH $PY $HERE/kg_play.py $D/kg 1 0"
         -c naive "$PY $HERE/py_engine.py $D/yaml 1 0")
   [ $HAVE_INK = 1 ] && cmds+=(-c inkjs "$(command -v node) $HERE/ink_play.js $D/story.json 1 0")

@@ -17,8 +17,9 @@ plain checksum is no defence: the writer computes it too. Two layers stand in th
    engine's own model classes (``ALLOWED``), so no pickle can name a function to call
    (``os.system``, ``eval``, ``builtins.getattr``); a pickle runs code only through the
    globals it may load, and none of the allowed classes runs anything when built
-   (frozen dataclasses, and expression nodes whose IR is compiled from a closed table
-   of operators, never with ``eval``). What it builds must be a Story (each scene a
+   (frozen dataclasses, pickled as a call of the class with its field values, whose
+   generated ``__init__`` only stores them, and expression nodes whose IR is compiled
+   from a closed table of operators, never with ``eval``). What it builds must be a Story (each scene a
    Scene) of the engine's values only, with no control characters in text and no
    non-finite numbers, the loader's own promise (:func:`inert`); anything else is a
    miss, and a scene that fails when first used is taken from the story's files.
@@ -55,11 +56,11 @@ from .engine.expr import Assign, Bounds, Expr
 from .engine.ir import NODE_TYPES, ValueType
 from .engine.model import COMPILED_FORMAT, Scene, Story
 from .engine.text import Branch, Variation
-from .loader import MANIFEST, LoadResult, fingerprint, load_story
+from .loader import MANIFEST, LoadResult, StoryFiles, fingerprint, load_story, read_story_files
 from .printable import has_controls
 from .resources import cache_dir, data_dir
 
-MAGIC = b"KISSGAME-CACHE-3\n"
+MAGIC = b"KISSGAME-CACHE-4\n"
 MAX_ENTRY_BYTES = 512 * 1024 * 1024
 SECRET_BYTES = 32
 
@@ -221,6 +222,32 @@ ALLOWED: dict[tuple[str, str], type] = {
     (cls.__module__, cls.__qualname__): cls for cls in (*_CLASSES, LazyScenes)}
 
 
+def _constructor_args(cls: type) -> Callable[[Any], tuple] | None:
+    """For a dataclass: its field values in order, to pickle it as ``cls(*values)``
+    (no per-object ``__getstate__`` walking ``dataclasses.fields``, half the time)."""
+    if not dataclasses.is_dataclass(cls) or not all(f.init for f in dataclasses.fields(cls)):
+        return None
+    names = [f.name for f in dataclasses.fields(cls)]
+    getter = operator.attrgetter(*names)
+    return (lambda item: (getter(item),)) if len(names) == 1 else getter
+
+
+_ARGS = {cls: args for cls in _CLASSES if (args := _constructor_args(cls)) is not None}
+
+
+class _StoryPickler(pickle.Pickler):
+    def reducer_override(self, obj: Any) -> Any:
+        args = _ARGS.get(type(obj))
+        return NotImplemented if args is None else (type(obj), args(obj))
+
+
+def dumps(value: Any) -> bytes:
+    """Pickle a compiled story or scene (the unpickler calls only allowed classes)."""
+    out = io.BytesIO()
+    _StoryPickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+    return out.getvalue()
+
+
 def _shape(cls: type) -> str:
     if issubclass(cls, Enum):
         names = [str(member.value) for member in cls]
@@ -237,10 +264,10 @@ COMPILED_FORMAT unchanged) makes a new key, so an old entry is a miss, not a sce
 fails its checks and sends every warm start back to the story's files."""
 
 
-def story_key(root: Path) -> str:
+def story_key(root: Path, files: StoryFiles | None = None) -> str:
     """The story's content fingerprint, with the kissgame version and the folder."""
     text = (f"kissgame {__version__}\0{COMPILED_FORMAT}\0{SHAPE}\0{root.resolve()}\0"
-            f"{fingerprint(root)}")
+            f"{files.fingerprint if files is not None else fingerprint(root)}")
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -283,7 +310,7 @@ def read_cached(key: str, folder: Path | None = None) -> tuple | None:
 def write_cached(key: str, value: tuple, folder: Path | None = None) -> None:
     path = _entry(key, folder)
     try:
-        payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        payload = dumps(value)
         header = MAGIC + key.encode() + b"\n" + _seal(payload)
         write_atomic(path, header + payload)
     except OSError:
@@ -295,21 +322,33 @@ def load_story_cached(root: str | Path, folder: Path | None = None) -> LoadResul
     root = Path(root)
     if not (root / MANIFEST).is_file():
         return load_story(root)
-    key = story_key(root)
-    hit = read_cached(key, folder)
+    files = read_story_files(root)
+    key = story_key(root, files)
+    hit = cached_result(root, key, folder)
     if hit is not None:
-        cached_story, cached_diagnostics = hit
-        cached_story.scenes._root = str(root)  # scenes that fail their checks come from here
-        return LoadResult(cached_story, list(cached_diagnostics))
-    clean_stale(folder or cache_dir())
-    result = load_story(root)
-    if result.ok:
-        diagnostics: list[Diagnostic] = result.diagnostics
-        story = result.story
-        assert story is not None
-        blobs = {sid: pickle.dumps(scene, protocol=pickle.HIGHEST_PROTOCOL)
-                 for sid, scene in story.scenes.items()}
-        write_cached(key, (dataclasses.replace(story, scenes=LazyScenes(blobs, str(root))),
-                           diagnostics),
-                     folder)
+        return hit
+    result = load_story(root, files=files)
+    store(root, key, result, folder)
     return result
+
+
+def cached_result(root: Path, key: str, folder: Path | None = None) -> LoadResult | None:
+    """The cache's entry for ``key`` as a LoadResult, or None on a miss."""
+    hit = read_cached(key, folder)
+    if hit is None:
+        return None
+    cached_story, cached_diagnostics = hit
+    cached_story.scenes._root = str(root)  # scenes that fail their checks come from here
+    return LoadResult(cached_story, list(cached_diagnostics))
+
+
+def store(root: Path, key: str, result: LoadResult, folder: Path | None = None) -> None:
+    """Keep a story that loaded without errors under ``key``."""
+    if not result.ok:
+        return
+    clean_stale(folder or cache_dir())
+    story = result.story
+    assert story is not None
+    blobs = {sid: dumps(scene) for sid, scene in story.scenes.items()}
+    write_cached(key, (dataclasses.replace(story, scenes=LazyScenes(blobs, str(root))),
+                       result.diagnostics), folder)

@@ -96,24 +96,22 @@ def _at(event: yaml.Event, code: Descriptor, message: str) -> _YamlProblem:
     return _YamlProblem(code, message, line - 1, col - 1)
 
 
-def _quoted(event: yaml.ScalarEvent) -> int:
-    """How many characters precede a scalar's text at its start mark (a quote is one)."""
-    return 1 if event.style in ("'", '"') else 0
-
-
 class _Reader:
     """Builds located plain data from a stream of YAML events, within the limits."""
 
-    def __init__(self, display: str, budget: NodeBudget | None = None):
+    def __init__(self, display: str, budget: NodeBudget | None = None, clean: bool = False):
         self.display = display
         self.nodes = 0
         self.budget = budget
         self.limit = MAX_NODES if budget is None else min(MAX_NODES, budget.left)
         self.warnings: list[Diagnostic] = []
+        self.clean = clean
+        """The file's text has no control character: only a double-quoted scalar's
+        escapes (``"\\e"``) can make one."""
 
     def text(self, event: yaml.ScalarEvent) -> str:
         value = event.value
-        if _find_control(value) is not None:
+        if (not self.clean or event.style == '"') and _find_control(value) is not None:
             line, col = _place(event)
             self.warnings.append(CONTROL_CHARACTER.at(
                 SourceSpan(self.display, line, col), "control characters (such as ESC) in "
@@ -123,6 +121,12 @@ class _Reader:
 
     def scalar(self, event: yaml.ScalarEvent) -> Any:
         tag = event.tag
+        if tag is None:
+            value = event.value
+            # What the resolver would say without asking it: quoted and block scalars
+            # are text, and so is a plain one whose first character starts no other type.
+            if not event.implicit[0] or (value and value[0] not in _RESOLVED_FIRST):
+                return self.text(event)
         if tag is None or tag == "!":
             tag = _resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
         if tag == _STR:
@@ -154,29 +158,37 @@ class _Reader:
         keys: list[Any] = []  # for each open container: the pending mapping key, or _NO_KEY
         root: Any = None
         documents = 0
+        get_event, scalar = parser.get_event, self.scalar
         while True:
-            event = parser.get_event()
+            event = get_event()
             kind = type(event)
             if kind is _SCALAR_EVENT:
-                self.count(event)
+                self.nodes += 1
+                if self.nodes > self.limit or event.anchor is not None:
+                    self.count(event)
                 if len(event.value) > MAX_SCALAR_CHARS:
                     raise _at(event, OVER_LIMIT, f"a value longer than {MAX_SCALAR_CHARS} "
                               "characters; split the text")
                 if not stack:
-                    root = self.scalar(event)
+                    root = scalar(event)
                     continue
                 parent = stack[-1]
+                mark = event.start_mark
                 if type(parent) is LocList:
-                    parent.append(self.scalar(event))
-                    parent.spans.append((*_place(event), _quoted(event)))
+                    parent.append(scalar(event))
+                    parent.spans.append((mark.line + 1, mark.column + 1,
+                                         1 if event.style in _QUOTES else 0))
                 elif keys[-1] is _NO_KEY:
                     keys[-1] = self.new_key(parent, self.key(event), event)
                 else:
-                    parent[keys[-1]] = self.scalar(event)
-                    parent.spans[keys[-1]] = (*_place(event), _quoted(event))
+                    parent[keys[-1]] = scalar(event)
+                    parent.spans[keys[-1]] = (mark.line + 1, mark.column + 1,
+                                              1 if event.style in _QUOTES else 0)
                     keys[-1] = _NO_KEY
             elif kind is _MAP_START or kind is _SEQ_START:
-                self.count(event)
+                self.nodes += 1
+                if self.nodes > self.limit or event.anchor is not None:
+                    self.count(event)
                 if len(stack) >= MAX_DEPTH:
                     raise _at(event, UNSAFE_YAML, f"nested more than {MAX_DEPTH} levels deep")
                 is_list = kind is _SEQ_START
@@ -210,6 +222,7 @@ class _Reader:
                 if not stack:
                     root = done
             elif kind is _ALIAS:
+                self.nodes += 1
                 self.count(event)
             elif kind is _DOCUMENT_START:
                 documents += 1
@@ -220,8 +233,8 @@ class _Reader:
                 return root
 
     def count(self, event: Any) -> None:
-        """One more value: within the limit, and never an anchor or an alias."""
-        self.nodes += 1
+        """Raise unless the value just counted is within the limit and has no anchor
+        (an alias event names its anchor too)."""
         if self.nodes > self.limit:
             if self.limit < MAX_NODES:
                 raise _at(event, FILE_TOO_LARGE, f"the story's files hold more than "
@@ -252,7 +265,11 @@ _MAP_START, _MAP_END = yaml.MappingStartEvent, yaml.MappingEndEvent
 _SEQ_START, _SEQ_END = yaml.SequenceStartEvent, yaml.SequenceEndEvent
 _DOCUMENT_START, _STREAM_END = yaml.DocumentStartEvent, yaml.StreamEndEvent
 _NO_KEY = object()
+_QUOTES = ("'", '"')
 _find_control = CONTROL.search
+_RESOLVED_FIRST = frozenset(key for key in _resolver.yaml_implicit_resolvers if key)
+if None in _resolver.yaml_implicit_resolvers:  # pragma: no cover - not in PyYAML 6
+    _RESOLVED_FIRST = frozenset(chr(c) for c in range(0x110000))
 
 
 def _reader_error_place(text: str, position: int) -> tuple[int, int]:
@@ -270,25 +287,35 @@ class NodeBudget:
     left: int
 
 
-def read_yaml(path: Path, display: str,
-              budget: NodeBudget | None = None) -> tuple[Any, list[Diagnostic]]:
-    """Parse one file into located plain data, or return None with a located error."""
+def _read_bytes(path: Path) -> bytes | tuple[Descriptor, str]:
+    """A file's bytes, or why they cannot be read (never blocks on a FIFO or a device)."""
+    try:
+        info = path.stat()
+        size = info.st_size
+        if not stat.S_ISREG(info.st_mode):  # a FIFO or a device would block or never end
+            return YAML_SYNTAX, "not a regular file"
+        if size > MAX_FILE_BYTES:
+            return FILE_TOO_LARGE, (f"file is {size // (1024 * 1024)} MB; story files "
+                                    f"may be at most {MAX_FILE_BYTES // (1024 * 1024)} MB")
+        return path.read_bytes()
+    except OSError as exc:
+        return YAML_SYNTAX, f"cannot read file: {exc.strerror or exc}"
+
+
+def read_yaml(path: Path, display: str, budget: NodeBudget | None = None,
+              raw: bytes | tuple[Descriptor, str] | None = None
+              ) -> tuple[Any, list[Diagnostic]]:
+    """Parse one file into located plain data, or return None with a located error.
+    ``raw`` is what :func:`read_story_files` already read of it."""
 
     def problem(code: Descriptor, message: str, line: int = 1,
                 col: int = 1) -> tuple[None, list]:
         return None, [code.at(SourceSpan(display, line, col), message)]
 
-    try:
-        info = path.stat()
-        size = info.st_size
-        if not stat.S_ISREG(info.st_mode):  # a FIFO or a device would block or never end
-            return problem(YAML_SYNTAX, "not a regular file")
-        if size > MAX_FILE_BYTES:
-            return problem(FILE_TOO_LARGE, f"file is {size // (1024 * 1024)} MB; story files "
-                           f"may be at most {MAX_FILE_BYTES // (1024 * 1024)} MB")
-        raw = path.read_bytes()
-    except OSError as exc:
-        return problem(YAML_SYNTAX, f"cannot read file: {exc.strerror or exc}")
+    if raw is None:
+        raw = _read_bytes(path)
+    if isinstance(raw, tuple):
+        return problem(*raw)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -309,7 +336,7 @@ def parse_yaml(text: str, display: str,
     if len(text) > MAX_FILE_BYTES:
         return problem(FILE_TOO_LARGE, f"file is over {MAX_FILE_BYTES // (1024 * 1024)} MB; "
                        "split it into several scene files")
-    reader = _Reader(display, budget)
+    reader = _Reader(display, budget, clean=_find_control(text) is None)
     try:
         parser = YamlLoader(text)
         try:
@@ -364,43 +391,64 @@ class LoadResult:
         return self.story is not None and not has_errors(self.diagnostics)
 
 
-def fingerprint(root: Path) -> str:
-    """A hash of every story file's path and content: changes when anything is edited."""
+@dataclass(frozen=True)
+class StoryFiles:
+    """Every file of a story folder, each read once: the bytes the story is parsed from
+    and its fingerprint is computed from (a file that cannot be read holds why)."""
+
+    root: Path
+    raw: dict[Path, bytes | tuple[Descriptor, str]]
+    """The manifest first, then the scene files in :func:`story_files` order."""
+    fingerprint: str
+
+
+def read_story_files(root: Path) -> StoryFiles:
+    raw: dict[Path, bytes | tuple[Descriptor, str]] = {}
     digest = hashlib.sha256()
     for path in [root / MANIFEST, *story_files(root)]:
+        data = raw[path] = _read_bytes(path)
         digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        try:
-            size = path.stat().st_size
-            # A file too large to load is never read whole: its size and time stand in.
-            digest.update(path.read_bytes() if size <= MAX_FILE_BYTES else
-                          f"\0too large {size} {path.stat().st_mtime_ns}".encode())
-        except OSError:
-            digest.update(b"\0missing")
+        if isinstance(data, bytes):
+            digest.update(data)
+        else:  # a file too large to load is never read whole: its size and time stand in
+            try:
+                info = path.stat()
+                digest.update(f"\0unread {info.st_size} {info.st_mtime_ns}".encode())
+            except OSError:
+                digest.update(b"\0missing")
         digest.update(b"\0")
-    return digest.hexdigest()
+    return StoryFiles(root, raw, digest.hexdigest())
+
+
+def fingerprint(root: Path) -> str:
+    """A hash of every story file's path and content: changes when anything is edited."""
+    return read_story_files(root).fingerprint
 
 
 def _display(path: Path) -> str:
     return str(path)
 
 
-def load_story(root: str | Path, texts: Mapping[Path, str] | None = None) -> LoadResult:
+def load_story(root: str | Path, texts: Mapping[Path, str] | None = None,
+               files: StoryFiles | None = None) -> LoadResult:
     """Load and compile a story folder, collecting every finding in one pass.
 
-    ``texts`` replaces the content of some files (an editor's unsaved buffers).
+    ``texts`` replaces the content of some files (an editor's unsaved buffers); ``files``
+    is the folder already read (:func:`read_story_files`), so no file is read twice.
     """
     # Loading allocates hundreds of thousands of small acyclic objects; the cyclic
     # collector would scan them again and again for nothing.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _load_story(Path(root), texts or {})
+        return _load_story(Path(root), texts or {}, files)
     finally:
         if enabled:
             gc.enable()
 
 
-def _load_story(root: Path, texts: Mapping[Path, str]) -> LoadResult:
+def _load_story(root: Path, texts: Mapping[Path, str],
+                source: StoryFiles | None) -> LoadResult:
     manifest_path = root / MANIFEST
     if not root.is_dir():
         span = SourceSpan(_display(root))
@@ -409,52 +457,50 @@ def _load_story(root: Path, texts: Mapping[Path, str]) -> LoadResult:
         span = SourceSpan(_display(manifest_path))
         return LoadResult(None, [NO_MANIFEST.at(
             span, f"no {MANIFEST} here: a story folder needs a manifest")])
+    if source is None or texts:
+        source = read_story_files(root)
     diagnostics: list[Diagnostic] = []
     budget = NodeBudget(MAX_STORY_NODES)
-    manifest, found = _read(manifest_path, texts, budget)
+    manifest, found = _read(manifest_path, texts, budget, source)
     diagnostics += found
     files: list[tuple[str, Any]] = []
     lost: list[str] = []  # the text of files that failed to parse
-    paths = story_files(root)
-    for path in paths:
+    for path in list(source.raw)[1:]:
         if has_controls(path.relative_to(root).as_posix()):
             # Its name alone would send control codes wherever a finding names it.
             diagnostics.append(YAML_SYNTAX.at(SourceSpan(printable(_display(path))),
                                               "a story file's name may not hold control "
                                               "characters; rename it"))
             continue
-        data, found = _read(path, texts, budget)
+        data, found = _read(path, texts, budget, source)
         diagnostics += found
         if data is not None:
             files.append((_display(path), data))
         elif any(d.code == YAML_SYNTAX.code for d in found):
-            lost.append(_lost_text(path, texts))
+            lost.append(_lost_text(path, texts, source))
     if manifest is None:
         return LoadResult(None, diagnostics)
     story, found = build_story(manifest, files, manifest_file=_display(manifest_path),
                                root=str(root))
     diagnostics += drop_follow_ons(found, lost)
     if story is not None:
-        story = dataclasses.replace(story, fingerprint=fingerprint(root))
+        story = dataclasses.replace(story, fingerprint=source.fingerprint)
     return LoadResult(story, diagnostics)
 
 
-def _lost_text(path: Path, texts: Mapping[Path, str]) -> str:
+def _lost_text(path: Path, texts: Mapping[Path, str], files: StoryFiles) -> str:
     """The text of a file that failed to parse, to know which names vanished with it."""
     if path in texts:
         return texts[path]
-    try:
-        with path.open("rb") as handle:
-            return handle.read(MAX_FILE_BYTES).decode(errors="replace")
-    except OSError:
-        return ""
+    raw = files.raw.get(path)
+    return raw.decode(errors="replace") if isinstance(raw, bytes) else ""
 
 
-def _read(path: Path, texts: Mapping[Path, str],
-          budget: NodeBudget) -> tuple[Any, list[Diagnostic]]:
+def _read(path: Path, texts: Mapping[Path, str], budget: NodeBudget,
+          files: StoryFiles) -> tuple[Any, list[Diagnostic]]:
     text = texts.get(path)
     if text is None:
-        return read_yaml(path, _display(path), budget)
+        return read_yaml(path, _display(path), budget, files.raw.get(path))
     return parse_yaml(text, _display(path), budget)
 
 

@@ -324,8 +324,10 @@ def _kind(value: Any) -> str:
 
 
 def build_story(manifest: Any, files: list[tuple[str, Any]], manifest_file: str = "story.yaml",
-                root: str = ".") -> tuple[Story | None, list[Diagnostic]]:
-    """Compile a manifest and scene files (plain or located data) into a Story."""
+                root: str = ".", resolve: bool = True) -> tuple[Story | None, list[Diagnostic]]:
+    """Compile a manifest and scene files (plain or located data) into a Story.
+    ``resolve=False`` skips the checks of references and types across the story (for
+    a story whose files are not all given yet)."""
     b = _Builder(root)
     top = SourceSpan(manifest_file)
     m = b.mapping(manifest, manifest_file, top, "the manifest", MANIFEST_FIELDS,
@@ -348,28 +350,7 @@ def build_story(manifest: Any, files: list[tuple[str, Any]], manifest_file: str 
 
     scenes: dict[str, Scene] = {}
     for file, data in files:
-        f = b.mapping(data, file, SourceSpan(file, getattr(data, "line", 1)), "a scene file",
-                      FILE_FIELDS, ("scenes",))
-        if f is None:
-            continue
-        _declare_vars(b, f.get("vars"), file, f, "vars", vars)
-        file_episode = b.string(f, "episode", file, "the scene file") or ""
-        raw_scenes = f.get("scenes")
-        if raw_scenes is None:
-            continue
-        if not isinstance(raw_scenes, list):
-            b.error(WRONG_SHAPE, "'scenes' must be a list of scenes", b.here(file, f, "scenes"))
-            continue
-        for i, raw in enumerate(raw_scenes):
-            scene = _scene(b, raw, file, b.here(file, raw_scenes, i), file_episode, characters)
-            if scene is None:
-                continue
-            if scene.id in scenes:
-                first = scenes[scene.id].span
-                b.error(DUPLICATE_SCENE,
-                        f"scene id '{scene.id}' is already used at {first}", scene.span)
-                continue
-            scenes[scene.id] = scene
+        _file_scenes(b, file, data, vars, characters, scenes)
 
     start = b.string(m, "start", manifest_file, "the manifest") or ""
     story_id = b.string(m, "id", manifest_file, "the manifest") or ""
@@ -395,8 +376,47 @@ def build_story(manifest: Any, files: list[tuple[str, Any]], manifest_file: str 
         tags=b.string_list(m, "tags", manifest_file, "the manifest"),
         files=(manifest_file, *(file for file, _ in files)),
     )
+    if not resolve:
+        return story, b.diagnostics
     used = _resolve(b, story, m, manifest_file)
     return dataclasses.replace(story, used_vars=frozenset(used)), b.diagnostics
+
+
+def _file_scenes(b: _Builder, file: str, data: Any, vars: dict[str, VarDecl],
+                 characters: dict[str, Character], scenes: dict[str, Scene]) -> None:
+    """The variables and scenes of one scene file, added to ``vars`` and ``scenes``."""
+    f = b.mapping(data, file, SourceSpan(file, getattr(data, "line", 1)), "a scene file",
+                  FILE_FIELDS, ("scenes",))
+    if f is None:
+        return
+    _declare_vars(b, f.get("vars"), file, f, "vars", vars)
+    file_episode = b.string(f, "episode", file, "the scene file") or ""
+    raw_scenes = f.get("scenes")
+    if raw_scenes is None:
+        return
+    if not isinstance(raw_scenes, list):
+        b.error(WRONG_SHAPE, "'scenes' must be a list of scenes", b.here(file, f, "scenes"))
+        return
+    for i, raw in enumerate(raw_scenes):
+        scene = _scene(b, raw, file, b.here(file, raw_scenes, i), file_episode, characters)
+        if scene is None:
+            continue
+        if scene.id in scenes:
+            first = scenes[scene.id].span
+            b.error(DUPLICATE_SCENE,
+                    f"scene id '{scene.id}' is already used at {first}", scene.span)
+            continue
+        scenes[scene.id] = scene
+
+
+def build_file_scenes(file: str, data: Any, characters: dict[str, Character],
+                      root: str = ".") -> tuple[dict[str, Scene], list[Diagnostic]]:
+    """The scenes of one scene file on their own (the story's other files unread): what
+    ``build_story`` makes of them, without the checks that need the whole story."""
+    b = _Builder(root)
+    scenes: dict[str, Scene] = {}
+    _file_scenes(b, file, data, {}, characters, scenes)
+    return scenes, b.diagnostics
 
 
 def _declare_vars(b: _Builder, raw: Any, file: str, parent: Any, key: str,

@@ -10,7 +10,9 @@ never import this module.
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -25,6 +27,7 @@ from textual.screen import Screen
 from ..cache import load_story_cached
 from ..engine import Beat, Diagnostic, GameState, InvalidChoice, Story, StoryRuntimeError
 from ..engine.diagnostics import ERROR, display_path
+from ..opening import Opening, open_story
 from ..saves import AUTO, QUICK, SaveData, SaveStore, slot_label
 from ..session import Moved, Session, SessionError, format_play_time
 from ..settings import Settings, load_settings, save_settings, settings_path
@@ -62,6 +65,21 @@ def load_story_or_raise(root: Path) -> Story:
     return result.story
 
 
+def open_story_or_raise(root: Path) -> Opening:
+    """The story opened for play (see kissgame.opening: on a cold start only what the
+    first screen needs is compiled; ``KissApp`` checks the rest after its first frame)."""
+    opening = open_story(root)
+    result = opening.result
+    if not result.ok or result.story is None:
+        raise StoryLoadError(root, [d for d in result.diagnostics if d.severity == ERROR])
+    return opening
+
+
+LATE_PROBLEMS = ("This story has errors, found by checking all of it after it opened: "
+                 "scenes may not play as written. Run 'kissgame check' on the story folder "
+                 "to see them all.")
+
+
 SCREENS_BY_NAME: dict[str, Callable[[], Screen]] = {
     "save": lambda: SlotScreen("save"),
     "load": lambda: SlotScreen("load"),
@@ -89,9 +107,12 @@ class KissApp(App[int]):
     def __init__(self, session: Session, story_root: Path, *,
                  settings: Settings | None = None, settings_file: Path | None = None,
                  watch: bool = False, debug: bool = False,
-                 replay_file: str | None = None, replay_speed: float = 1.0) -> None:
+                 replay_file: str | None = None, replay_speed: float = 1.0,
+                 opening: Opening | None = None) -> None:
         super().__init__()
         self._session = session
+        self.opening = opening
+        """How the story was opened: its whole check runs after the first frame."""
         self.story_root = Path(story_root)
         self.settings_file = settings_file or settings_path()
         self._settings = settings if settings is not None else load_settings(self.settings_file)
@@ -158,6 +179,8 @@ class KissApp(App[int]):
         if self._settings.theme in self.available_themes:
             self.theme = self._settings.theme
         self.push_screen(TitleScreen())
+        if self.opening is not None and not self.opening.finished:
+            self.call_after_refresh(self._check_whole_story)
         if self._session.memory_problem:
             self.notify(self._session.memory_problem, title="Branch map", severity="warning",
                         timeout=10)
@@ -168,6 +191,24 @@ class KissApp(App[int]):
 
     def on_unmount(self) -> None:
         self._session.close()
+
+    def _check_whole_story(self) -> None:
+        """Load and check the whole story (and write its cache) off the UI thread; show
+        its errors, if any. A daemon thread: quitting never waits for it (an unfinished
+        cache write leaves only a temporary file, cleaned at the next start)."""
+        opening = self.opening
+        assert opening is not None
+
+        def run() -> None:
+            opening.finish()
+            if opening.problems:
+                with contextlib.suppress(RuntimeError):  # the app has quit meanwhile
+                    self.call_from_thread(self._show_late_problems, opening.problems)
+
+        threading.Thread(target=run, name="kissgame-check", daemon=True).start()
+
+    def _show_late_problems(self, problems: list[Diagnostic]) -> None:
+        self.push_screen(StoryErrorScreen(problems, LATE_PROBLEMS))
 
     def _moved(self, moved: Moved) -> None:
         if moved.story_changed:
@@ -447,11 +488,14 @@ def make_app(story_root: Path | str | None = None, *, story: Story | None = None
     from ..resources import default_story_root
 
     root = Path(story_root) if story_root is not None else default_story_root()
+    opening = None
     if story is None:
-        story = load_story_or_raise(root)
+        opening = open_story_or_raise(root)
+        story = opening.result.story
+        assert story is not None
     session = Session(story, saves=SaveStore(story.id, save_dir, clock=clock), seed=seed)
     return KissApp(session, root, settings=settings, watch=watch, debug=debug,
-                   replay_file=replay_file, replay_speed=replay_speed)
+                   replay_file=replay_file, replay_speed=replay_speed, opening=opening)
 
 
 def run_app(root: Path, watch: bool = False, debug: bool = False,

@@ -26,15 +26,16 @@ class StoryErrorScreen(Dialog[None]):
     BINDINGS = [Binding("escape,enter", "close", "Back to the game", id="story_error.close")]
     AUTO_FOCUS = "#story-error-scroll"
 
-    def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
+    def __init__(self, diagnostics: Sequence[Diagnostic], headline: str = HEADLINE) -> None:
         super().__init__()
         self.diagnostics = tuple(diagnostics)
+        self.headline = headline
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="story-error"):
             yield Plain("Story error", id="dialog-title")
             with VerticalScroll(id="story-error-scroll"):
-                yield Plain(problem_text(HEADLINE, self.diagnostics), id="story-error-text")
+                yield Plain(problem_text(self.headline, self.diagnostics), id="story-error-text")
             yield Plain(Text("Esc or Enter: back to the game"), id="dialog-detail")
 
     def action_close(self) -> None:
