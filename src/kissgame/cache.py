@@ -19,10 +19,11 @@ plain checksum is no defence: the writer computes it too. Two layers stand in th
    globals it may load, and none of the allowed classes runs anything when built
    (frozen dataclasses, pickled as a call of the class with its field values, whose
    generated ``__init__`` only stores them, and expression nodes whose IR is compiled
-   from a closed table of operators, never with ``eval``). What it builds must be a Story (each scene a
-   Scene) of the engine's values only, with no control characters in text and no
-   non-finite numbers, the loader's own promise (:func:`inert`); anything else is a
-   miss, and a scene that fails when first used is taken from the story's files.
+   from a closed table of operators, never with ``eval``). What it builds must be a
+   Story (each scene a Scene) of the engine's values only, with no control characters
+   in text and no non-finite numbers, the loader's own promise (:func:`inert`); anything
+   else is a miss, and a scene that fails when first used is taken from the story's
+   files.
 
 Such a forged entry can change what the story says, as editing the story's files
 could, but cannot run code or send control sequences to the terminal. (It can also
