@@ -106,6 +106,7 @@ class LazyStoryScenes(Mapping[str, Scene]):
         with self._lock:
             self._all = result.story.scenes if result.story is not None else {}
             self._errors = [d for d in result.diagnostics if d.severity == ERROR]
+            self._pending, self._index = [], None  # the files' text is not needed now
 
     def _compile(self, index: int) -> None:
         display, text = self._pending[index]
@@ -225,6 +226,7 @@ class Opening:
                     scenes.adopt(full)
                 self._full = full
                 store(self.root, self.key, full, self.folder)
+                self.files = None  # the bytes read are not needed now
             return self._full
 
 
