@@ -7,11 +7,15 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from .engine.build import story_exprs
+from .engine.calls import CallGraph, call_graph
 from .engine.diagnostics import (
     ALWAYS_FALSE,
+    CALL_NEVER_RETURNS,
     DEAD_END_SCENE,
     DIVISOR_MAY_BE_ZERO,
     FALLBACK_LOOP,
+    RECURSIVE_CALL,
+    RETURN_OUTSIDE_CALL,
     UNREACHABLE_SCENE,
     UNUSED_ENDING,
     UNUSED_VARIABLE,
@@ -21,6 +25,7 @@ from .engine.diagnostics import (
 from .engine.expr import UNKNOWN, Expr, Value, fold, span_at
 from .engine.ir import Binary, Node, Var, unparse, variables_in, walk
 from .engine.model import Story
+from .engine.runtime import MAX_CALL_DEPTH
 from .loader import LoadResult, load_story
 
 
@@ -68,6 +73,7 @@ def lint(story: Story) -> list[Diagnostic]:
                     f"'{choice.id}' is always false: nothing ever changes the variables it reads"))
 
     # Reachability on the scene graph, skipping edges that can never be taken.
+    graph = call_graph(story)
     reached: set[str] = set()
     if story.start in scenes:
         queue = deque([story.start])
@@ -75,10 +81,12 @@ def lint(story: Story) -> list[Diagnostic]:
         while queue:
             scene = scenes[queue.popleft()]
             for choice in scene.choices:
-                if choice.target in scenes and choice.target not in reached and \
-                        not is_statically_false(choice.condition, constants):
-                    reached.add(choice.target)
-                    queue.append(choice.target)
+                if is_statically_false(choice.condition, constants):
+                    continue
+                for target in graph.choice_targets(scene, choice):
+                    if target in scenes and target not in reached:
+                        reached.add(target)
+                        queue.append(target)
         for scene in scenes.values():
             if scene.id not in reached:
                 found.append(UNREACHABLE_SCENE.at(scene.span, f"scene '{scene.id}' can never be "
@@ -90,6 +98,7 @@ def lint(story: Story) -> list[Diagnostic]:
             found.append(UNUSED_ENDING.at(ending.span, f"ending '{ending.id}' is declared but no "
                                           "scene ends with it"))
 
+    found += _call_findings(story, graph)
     found += _zero_divisors(story, constants)
     read, shown = _read_vars(story), _shown_vars(story)
     for name, decl in story.vars.items():
@@ -99,6 +108,41 @@ def lint(story: Story) -> list[Diagnostic]:
         elif name not in read and name not in shown:
             found.append(UNUSED_VARIABLE.at(decl.span, f"variable '{name}' is set but never "
                                             "read by a condition, text or the notebook"))
+    return found
+
+
+def _call_findings(story: Story, graph: CallGraph) -> list[Diagnostic]:
+    """Returns that no call can be pending for, calls that never come back, and calls
+    that can nest without end."""
+    found = []
+    inside = set(graph.returns_to)
+    for scene in story.scenes.values():
+        for choice in scene.choices:
+            if choice.returns and scene.id not in inside:
+                found.append(RETURN_OUTSIDE_CALL.at(
+                    choice.span, f"choice '{choice.id}' in '{scene.id}' returns, but no "
+                    f"'call:' leads to '{scene.id}', so there is nothing to return to"))
+            elif choice.returns and scene.id in graph.top:
+                found.append(RETURN_OUTSIDE_CALL.at(
+                    choice.span, f"choice '{choice.id}' in '{scene.id}' returns, but "
+                    f"'{scene.id}' can also be reached from the start without a call, and "
+                    "there a return has nothing to go back to; reach it only by 'call:'"))
+            if choice.then is None or choice.target not in story.scenes:
+                continue
+            if not graph.returns(story, choice.target):
+                found.append(CALL_NEVER_RETURNS.at(
+                    choice.span, f"choice '{choice.id}' in '{scene.id}' calls "
+                    f"'{choice.target}', but no choice with 'return: true' can be reached "
+                    f"from there, so the call never comes back to '{choice.then}'; use 'to:' "
+                    "for a one-way move"))
+            cycle = graph.recursion(scene, choice)
+            if cycle is not None:
+                found.append(RECURSIVE_CALL.at(
+                    choice.span, f"choice '{choice.id}' in '{scene.id}' calls "
+                    f"'{choice.target}' while a call of '{cycle[0]}' is pending, and the calls "
+                    f"can go round ({' → '.join(cycle)}): each round nests one call deeper, "
+                    f"and play stops at {MAX_CALL_DEPTH} pending calls; return instead of "
+                    "calling back"))
     return found
 
 

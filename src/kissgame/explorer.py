@@ -922,7 +922,8 @@ class _Guide:
         movers: dict[str, list[tuple[str, Any, Any]]] = {}
         for scene in story.scenes.values():
             for choice in scene.choices:
-                for effect in (*choice.effects, *story.scenes[choice.target].on_enter):
+                target = story.scenes.get(choice.target)  # none for a return choice
+                for effect in (*choice.effects, *(target.on_enter if target else ())):
                     movers.setdefault(effect.name, []).append((scene.id, choice, effect))
 
         def guards(scene_id: str, choice: Any, depth: int = 2) -> list[Node]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from .engine.model import Scene, Story
+from .engine.calls import CallGraph, call_graph
+from .engine.model import Choice, Scene, Story
 from .engine.text import Branch
 
 
@@ -33,6 +34,14 @@ def _episode_title(story: Story, episode: str) -> str:
 def _ending_title(story: Story, scene: Scene) -> str:
     ending = story.endings.get(scene.ending or "")
     return ending.title if ending else (scene.ending or "")
+
+
+def _edges(graph: CallGraph, scene: Scene, choice: Choice) -> list[tuple[str, str]]:
+    """The arrows a choice draws, each with a word for its kind: a plain move (""), a
+    call into its scene ("call"), and a return to each scene it can go back to."""
+    if choice.returns:
+        return [(target, "return") for target in sorted(graph.choice_targets(scene, choice))]
+    return [(choice.target, "call" if choice.then is not None else "")]
 
 
 def _groups(story: Story, episode: str | None) -> dict[str, list[Scene]]:
@@ -70,14 +79,19 @@ def to_dot(story: Story, episode: str | None = None) -> str:
             else:
                 lines.append(f"    {q(scene.id)} [label={q(label)}];")
         lines.append("  }")
+    calls = call_graph(story)
     for scenes in groups.values():
         for scene in scenes:
             for choice in scene.choices:
-                if episode is not None and choice.target not in shown:
-                    lines.append(f"  {q(choice.target)} [shape=plaintext];")
-                style = ", style=dashed" if choice.condition is not None else ""
-                label = _short(_plain(choice.label))
-                lines.append(f"  {q(scene.id)} -> {q(choice.target)} [label={q(label)}{style}];")
+                for target, kind in _edges(calls, scene, choice):
+                    if episode is not None and target not in shown:
+                        shown.add(target)
+                        lines.append(f"  {q(target)} [shape=plaintext];")
+                    style = ", style=dashed" if choice.condition is not None else ""
+                    style += {"call": ", arrowhead=diamond", "return": ", style=dotted"}.get(
+                        kind, "")
+                    label = _short(_plain(choice.label)) + (f" ({kind})" if kind else "")
+                    lines.append(f"  {q(scene.id)} -> {q(target)} [label={q(label)}{style}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -100,18 +114,23 @@ def to_mermaid(story: Story, episode: str | None = None) -> str:
             else:
                 lines.append(f'    {scene.id}["{label}"]')
         lines.append("  end")
+    calls = call_graph(story)
     for scenes in groups.values():
         for scene in scenes:
             for choice in scene.choices:
-                arrow = "-.->" if choice.condition is not None else "-->"
-                label = _mermaid_text(_short(_plain(choice.label)))
-                lines.append(f'  {scene.id} {arrow}|"{label}"| {choice.target}')
+                for target, kind in _edges(calls, scene, choice):
+                    arrow = "-.->" if choice.condition is not None or kind == "return" else (
+                        "==>" if kind == "call" else "-->")
+                    label = _mermaid_text(_short(_plain(choice.label))) + (
+                        f" ({kind})" if kind else "")
+                    lines.append(f'  {scene.id} {arrow}|"{label}"| {target}')
     return "\n".join(lines) + "\n"
 
 
 def to_text(story: Story, episode: str | None = None) -> str:
     """A terminal rendering: each episode, its scenes, and every choice as an arrow."""
     lines = []
+    calls = call_graph(story)
     for ep, scenes in _groups(story, episode).items():
         title = _episode_title(story, ep)
         lines.append(f"{title}")
@@ -126,6 +145,15 @@ def to_text(story: Story, episode: str | None = None) -> str:
                 cond = f"  (if {choice.condition.source})" if choice.condition else ""
                 once = "  (once)" if choice.once else ""
                 label = _short(_plain(choice.label), 48)
-                lines.append(f"  {branch} {label} → {choice.target}{cond}{once}")
+                lines.append(f"  {branch} {label} → {_goes(calls, scene, choice)}{cond}{once}")
         lines.append("")
     return "\n".join(lines)
+
+
+def _goes(graph: CallGraph, scene: Scene, choice: Choice) -> str:
+    if choice.returns:
+        back = ", ".join(sorted(graph.choice_targets(scene, choice))) or "nowhere"
+        return f"return (back to {back})"
+    if choice.then is not None:
+        return f"call {choice.target}, back to {choice.then}"
+    return choice.target

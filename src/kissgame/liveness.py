@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import TypeGuard
 
 from .engine.build import scene_variations, story_exprs
+from .engine.calls import call_graph
 from .engine.expr import Assign, Expr
 from .engine.ir import Call, Compare, Const, Node, calls_in, children, variables_in, walk
 from .engine.model import Scene, Story
@@ -116,13 +117,14 @@ def _through(effects: Iterable[Assign], live: set[str]) -> set[str]:
 def live_sets(story: Story) -> dict[str, frozenset[str]]:
     """For each scene, what may be read from the moment the scene has been entered."""
     scenes = story.scenes
+    graph = call_graph(story)  # a return choice leads to every scene it can return to
     local = {sid: scene_reads(scene) for sid, scene in scenes.items()}
     live: dict[str, set[str]] = {sid: set(r) for sid, r in local.items()}
     incoming: dict[str, list[str]] = {sid: [] for sid in scenes}
     for scene in scenes.values():
-        for choice in scene.choices:
-            if choice.target in incoming:
-                incoming[choice.target].append(scene.id)
+        for target_id in graph.successors(scene):
+            if target_id in incoming:
+                incoming[target_id].append(scene.id)
     work = list(scenes)
     pending = set(work)
     while work:
@@ -131,10 +133,10 @@ def live_sets(story: Story) -> dict[str, frozenset[str]]:
         scene = scenes[sid]
         new = set(local[sid])
         for choice in scene.choices:
-            target = scenes.get(choice.target)
-            if target is None:
-                continue
-            new |= _through((*choice.effects, *target.on_enter), live[target.id])
+            for target_id in graph.choice_targets(scene, choice):
+                target = scenes.get(target_id)
+                if target is not None:
+                    new |= _through((*choice.effects, *target.on_enter), live[target.id])
         if new != live[sid]:
             live[sid] = new
             for source in incoming[sid]:
@@ -151,7 +153,8 @@ def live_sets(story: Story) -> dict[str, frozenset[str]]:
 
 def reachable_from(story: Story) -> dict[str, frozenset[str]]:
     """For each scene, the scenes that can still come after it (itself included)."""
-    succ = {s.id: {c.target for c in s.choices if c.target in story.scenes}
+    graph = call_graph(story)
+    succ = {s.id: {t for t in graph.successors(s) if t in story.scenes}
             for s in story.scenes.values()}
     out: dict[str, frozenset[str]] = {}
     for start in story.scenes:
@@ -206,4 +209,5 @@ class StateKey:
             tuple(counts.get(s, 0) if cap is None else min(counts.get(s, 0), cap)
                   for s, cap in visits),
             (state.turn, state.seed) if self.uses_turn else 0,
+            state.calls,
         )

@@ -61,7 +61,8 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
     "choice": {
         "id": "a stable id for saves and recordings; defaults to the target scene id",
         "label": "what the player reads; braces interpolate here too",
-        "to": "the target scene id (with a reply and no 'to', the choice returns here)",
+        "to": "the target scene id (with a reply and no 'to', the choice returns here); "
+              "with 'call', the scene the call comes back to (default: this scene)",
         "if": "a condition; the choice is hidden while it is false",
         "locked": "with 'if': show the choice greyed out with this reason instead of "
                   "hiding it",
@@ -70,6 +71,10 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
         "tags": "a list of free words",
         "reply": "text shown after the choice is taken, before the target scene's text",
         "fallback": "true: never offered; taken by itself when no other choice is available",
+        "call": "plays this scene id as a subroutine: a choice there with 'return: true' "
+                "comes back to 'to' (default: this scene, its once-only choices gone)",
+        "return": "true: goes back from a call, to the scene its 'call' choice names in "
+                  "'to' (takes no 'to' itself)",
     },
     "conditional": {
         "if": "the condition that picks the 'then' blocks (else the 'else' blocks)",
@@ -223,8 +228,10 @@ def story_schema(story: Story | None = None) -> dict[str, Any]:
         "properties": _props(
             "choice", id=_ID, label=string, to=_enum(string, scene_ids), **{"if": _EXPR},
             locked=string, do=_EFFECTS, once={"type": "boolean"}, tags=_TAGS,
-            reply={"$ref": "#/$defs/text"}, fallback={"type": "boolean"}),
+            reply={"$ref": "#/$defs/text"}, fallback={"type": "boolean"},
+            call=_enum(string, scene_ids), **{"return": {"const": True}}),
         "anyOf": [{"required": ["label", "to"]}, {"required": ["label", "reply"]},
+                  {"required": ["label", "call"]}, {"required": ["label", "return"]},
                   {"required": ["fallback"]}],
         "additionalProperties": False,
     }

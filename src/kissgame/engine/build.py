@@ -53,6 +53,7 @@ from .expr import (
     value_type,
 )
 from .model import (
+    RETURN,
     Block,
     Character,
     Choice,
@@ -96,7 +97,7 @@ FILE_FIELDS = {"episode", "vars", "scenes"}
 SCENE_FIELDS = {"id", "title", "episode", "text", "on_enter", "choices", "next", "ending", "tags",
                 "assume"}
 CHOICE_FIELDS = {"id", "label", "to", "if", "locked", "do", "once", "tags", "reply",
-                 "fallback"}
+                 "fallback", "call", "return"}
 CHARACTER_FIELDS = {"name", "color"}
 METER_FIELDS = {"label", "var", "max"}
 ENDING_FIELDS = {"title", "turns_on", "hint"}
@@ -614,14 +615,24 @@ def _choice(b: _Builder, raw: Any, file: str, span: SourceSpan, sid: str,
             characters: dict[str, Character]) -> Choice | None:
     replies = isinstance(raw, dict) and "reply" in raw  # with a reply, 'to' defaults to here
     fallback = isinstance(raw, dict) and raw.get("fallback") is True  # label: "Continue"
+    jump = _call_or_return(b, raw, file)  # a call's 'to' defaults to here too
     required = ("to",) if fallback else ("label", "to")
     c = b.mapping(raw, file, span, f"a choice in '{sid}'", CHOICE_FIELDS,
-                  required[:-1] if replies else required)
-    if c is None or ("to" not in c and not replies):
+                  required[:-1] if replies or jump else required)
+    if c is None or ("to" not in c and not replies and not jump):
         return None
-    target = (b.string(c, "to", file, "a choice") or "") if "to" in c else sid
-    cid = b.string(c, "id", file, "a choice") or target
-    where = b.here(file, c, "to" if "to" in c else "reply")
+    then = None
+    if jump == "return":
+        target = RETURN
+        if "to" in c:
+            b.error(WRONG_SHAPE, "a return choice goes back to where its scene was called "
+                    "from, so it takes no 'to'", b.here(file, c, "to"))
+    else:
+        target = (b.string(c, "to", file, "a choice") or "") if "to" in c else sid
+    if jump == "call":
+        target, then = b.string(c, "call", file, "a choice") or "", target
+    cid = b.string(c, "id", file, "a choice") or (target if jump != "return" else "return")
+    where = b.here(file, c, jump or ("to" if "to" in c else "reply"))
     if "id" in c and not ID_PATTERN.match(cid):
         b.error(BAD_ID, f"choice id '{cid}' must be letters, digits and _ (starting with a "
                 "letter or _)", b.here(file, c, "id"))
@@ -649,7 +660,23 @@ def _choice(b: _Builder, raw: Any, file: str, span: SourceSpan, sid: str,
     reply = _blocks(b, c["reply"], file, c, "reply", characters, f"{site}/reply") if (
         replies) else ()
     return Choice(cid, label, target, where, condition, locked, effects, once,
-                  b.string_list(c, "tags", file, "a choice"), reply, fallback)
+                  b.string_list(c, "tags", file, "a choice"), reply, fallback, then,
+                  jump == "return")
+
+
+def _call_or_return(b: _Builder, raw: Any, file: str) -> str | None:
+    """'call' or 'return' for a choice that has that field (and a valid one), else None."""
+    if not isinstance(raw, dict):
+        return None
+    if "return" in raw and raw["return"] is not True:
+        b.error(WRONG_SHAPE, "'return' must be true (a choice that returns from a call), or "
+                "left out", b.here(file, raw, "return"))
+        return None
+    if "call" in raw and "return" in raw:
+        b.error(WRONG_SHAPE, "a choice either calls a scene or returns from one, not both",
+                b.here(file, raw, "return"))
+        return None
+    return "call" if "call" in raw else "return" if "return" in raw else None
 
 
 def _blocks(b: _Builder, raw: Any, file: str, parent: Any, key: Any,
@@ -814,10 +841,16 @@ def _resolve(b: _Builder, story: Story, m: dict[str, Any], manifest_file: str) -
             else:
                 checker.infer(expr.ir, expr)
         for choice in scene.choices:
-            if choice.target not in scenes:
+            if choice.target not in scenes and not choice.returns:
+                goes = "calls" if choice.then is not None else "goes to"
                 b.error(UNKNOWN_TARGET,
-                        f"choice '{choice.id}' in '{scene.id}' goes to unknown scene "
+                        f"choice '{choice.id}' in '{scene.id}' {goes} unknown scene "
                         f"'{choice.target}'{suggest(choice.target, scenes)}", choice.span)
+            if choice.then is not None and choice.then not in scenes:
+                b.error(UNKNOWN_TARGET,
+                        f"choice '{choice.id}' in '{scene.id}' comes back from its call to "
+                        f"unknown scene '{choice.then}'{suggest(choice.then, scenes)}",
+                        choice.span)
             if choice.condition is not None:
                 checker.check_condition(choice.condition)
             for effect in choice.effects:

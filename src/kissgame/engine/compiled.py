@@ -615,8 +615,10 @@ class SceneView:
         self.ending = story.endings.get(scene.ending) if scene.ending else None
         self.choices = tuple(ChoiceEntry(scene, c, _rt.ChoiceView) for c in scene.choices)
         self.by_id = {entry.id: entry for entry in self.choices}
-        # a fallback choice depends on all the others: such scenes take the generic rule
-        self.fallback = any(c.fallback for c in scene.choices)
+        # a fallback choice depends on all the others, and a call or return on the call
+        # stack: such scenes take the generic rule
+        self.fallback = any(c.fallback or c.returns or c.then is not None
+                            for c in scene.choices)
         varying = self.fallback or any(
             e.cond is not None or e.once_key is not None or e.label is not None
             for e in self.choices)

@@ -155,6 +155,9 @@ UNKNOWN_EPISODE = _code("KG118", E, CHECK, "unknown-episode")
 FALLBACK_LOOP = _code("KG120", W, CHECK, "fallback-loop")
 DIVISOR_MAY_BE_ZERO = _code("KG119", W, CHECK, "divisor-may-be-zero",
                             "'{source}' divides by '{divisor}', which can be 0 {why}")
+RETURN_OUTSIDE_CALL = _code("KG121", E, CHECK, "return-outside-call")
+CALL_NEVER_RETURNS = _code("KG122", W, CHECK, "call-never-returns")
+RECURSIVE_CALL = _code("KG123", W, CHECK, "recursive-call")
 
 # ---- exploring (KG2xx): found by playing every reachable state
 ENDING_UNREACHABLE = _code("KG201", E, EXPLORE, "ending-unreachable")
@@ -177,6 +180,8 @@ TEXT_TOO_LONG = _code("KG305", E, RUN, "text-too-long",
 FALLBACKS_WITHOUT_END = _code("KG306", E, RUN, "fallbacks-without-end",
                               "{limit} fallback choices were taken in a row without a choice "
                               "for the player: {detail}")
+CALL_TOO_DEEP = _code("KG307", E, RUN, "call-too-deep")
+RETURN_WITHOUT_CALL = _code("KG308", E, RUN, "return-without-call")
 
 REGISTRY: dict[str, Descriptor] = {d.code: d for d in _ALL}
 assert len(REGISTRY) == len(_ALL), "two descriptors share a code"

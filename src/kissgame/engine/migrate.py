@@ -13,7 +13,7 @@ from enum import StrEnum
 from .diagnostics import StoryRuntimeError
 from .expr import NUMBER, Value, over_limit, value_type
 from .model import Story
-from .runtime import Diverged, InvalidChoice, replay
+from .runtime import MAX_CALL_DEPTH, Diverged, InvalidChoice, replay
 from .state import GameState, OnceKey
 
 
@@ -121,7 +121,15 @@ def fit_values(story: Story, state: GameState, notes: list[str] | None = None) -
         notes.append(f"Variables no longer in the story were dropped: {', '.join(dropped)}.")
     if len(once) < len(state.once):
         notes.append("Once-only choices that no longer exist were forgotten.")
-    fitted = GameState(state.scene, vars, visits, once, state.seed, turn, state.path)
+    calls = tuple(scene for scene in state.calls if scene in story.scenes)
+    if len(calls) < len(state.calls):
+        notes.append("Pending calls that came back to scenes no longer in the story were "
+                     "forgotten.")
+    if len(calls) > MAX_CALL_DEPTH:
+        calls = calls[-MAX_CALL_DEPTH:]
+        notes.append(f"Only the innermost {MAX_CALL_DEPTH} pending calls were kept.")
+    fitted = GameState(state.scene, vars, visits, once, state.seed, turn, state.path,
+                       calls=calls)
     return Fitted(fitted, Fit.KEPT, tuple(notes), tuple(dropped), tuple(added + reset))
 
 

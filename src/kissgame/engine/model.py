@@ -10,10 +10,14 @@ from .expr import Assign, Bounds, Expr, Value
 from .ir import ValueType
 from .text import Template
 
-COMPILED_FORMAT = 3
+COMPILED_FORMAT = 4
 """The shape of a compiled Story; caches of another shape are not used. 2: typed IR
 nodes, dice sites by place in the scene. 3: guarded (conditional) effects, choice replies
-and fallbacks."""
+and fallbacks. 4: calls and returns."""
+
+RETURN = "(return)"
+"""The target of a return choice, which the call stack decides while playing (never a
+scene id: ids hold no parentheses)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +68,12 @@ class Choice:
     """Text shown after the choice is taken, above the target scene's own."""
     fallback: bool = False
     """Offered only when no other choice of the scene is available."""
+    then: str | None = None
+    """Set for a call: ``target`` is the scene called, and ``then`` the scene the call
+    comes back to when a return choice is taken."""
+    returns: bool = False
+    """A return choice: goes to the ``then`` of the innermost pending call (its
+    ``target`` is RETURN)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,12 @@ from enum import StrEnum
 from typing import cast
 
 from . import compiled
-from .diagnostics import FALLBACKS_WITHOUT_END, StoryRuntimeError
+from .diagnostics import (
+    CALL_TOO_DEEP,
+    FALLBACKS_WITHOUT_END,
+    RETURN_WITHOUT_CALL,
+    StoryRuntimeError,
+)
 from .expr import Assign, EvalContext, Expr, Value
 from .model import Block, Choice, ConditionalBlock, Dialogue, Ending, Narration, Scene, Story
 from .state import GameState, OnceKey
@@ -212,7 +217,8 @@ def choose_generic(story: Story, state: GameState, choice_id: str) -> GameState:
 
 def _take(story: Story, state: GameState, scene: Scene, choice: Choice, path: tuple[str, ...],
           reply: OnceKey | None, passed: tuple[OnceKey, ...]) -> GameState:
-    target = story.scenes[choice.target]
+    to, calls = follow(state, choice)
+    target = story.scenes[to]
     # States are never mutated, so a choice that sets nothing shares its variables.
     writes = bool(choice.effects or target.on_enter)
     vars = dict(state.vars) if writes else cast(dict[str, Value], state.vars)
@@ -222,7 +228,7 @@ def _take(story: Story, state: GameState, scene: Scene, choice: Choice, path: tu
     turn = state.turn + 1
     enter_scene(story, target, vars, visits, state.seed, turn)
     once = state.once | {OnceKey(scene.id, choice.id)} if choice.once else state.once
-    return GameState(choice.target, vars, visits, once, state.seed, turn, path, reply, passed)
+    return GameState(to, vars, visits, once, state.seed, turn, path, reply, passed, calls)
 
 
 FALLBACK_LIMIT = 100
@@ -247,6 +253,29 @@ def follow_fallbacks(story: Story, state: GameState) -> GameState:
     raise StoryRuntimeError(FALLBACKS_WITHOUT_END.at(
         choice.span, " -> ".join(str(key) for key in state.passed[-3:]) + " -> ...",
         limit=FALLBACK_LIMIT))
+
+
+MAX_CALL_DEPTH = 64
+"""Pending calls at most; one more is a located runtime error, not a crash."""
+
+
+def follow(state: GameState, choice: Choice) -> tuple[str, tuple[str, ...]]:
+    """The scene taking ``choice`` enters, and the call stack after it: a call pushes
+    the scene it comes back to, a return pops the innermost one and goes there."""
+    if choice.returns:
+        if not state.calls:
+            raise StoryRuntimeError(RETURN_WITHOUT_CALL.at(
+                choice.span, f"choice '{choice.id}' in '{state.scene}' returns, but no call "
+                "is pending: this scene was reached without a 'call:'"))
+        return state.calls[-1], state.calls[:-1]
+    if choice.then is not None:
+        if len(state.calls) >= MAX_CALL_DEPTH:
+            raise StoryRuntimeError(CALL_TOO_DEEP.at(
+                choice.span, f"choice '{choice.id}' in '{state.scene}' calls "
+                f"'{choice.target}' with {MAX_CALL_DEPTH} calls already pending; does a "
+                "called scene call again instead of returning?"))
+        return choice.target, state.calls + (choice.then,)
+    return choice.target, state.calls
 
 
 def _render_blocks(story: Story, blocks: tuple[Block, ...], ctx: EvalContext,

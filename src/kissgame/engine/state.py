@@ -51,11 +51,15 @@ class GameState:
     passed: tuple[OnceKey, ...] = ()
     """The fallback choices taken by themselves on the way here since the player's last
     choice, in order: their scenes' text and replies show above this scene's."""
+    calls: tuple[str, ...] = ()
+    """The call stack: for each pending call, the scene it comes back to (innermost last)."""
 
     def to_dict(self) -> dict[str, Any]:
         extra: dict[str, Any] = {"reply": str(self.reply)} if self.reply is not None else {}
         if self.passed:
             extra["passed"] = [str(key) for key in self.passed]
+        if self.calls:
+            extra["calls"] = list(self.calls)
         return extra | {
             "scene": self.scene,
             "vars": dict(self.vars),
@@ -100,9 +104,12 @@ class GameState:
         passed = data.get("passed", [])
         if not (isinstance(passed, list) and all(isinstance(x, str) for x in passed)):
             raise StateFormatError("passed must be a list of strings (scene/choice)")
+        calls = data.get("calls", [])
+        if not isinstance(calls, list) or not all(isinstance(x, str) for x in calls):
+            raise StateFormatError("calls must be a list of scene ids")
         return cls(scene, dict(vars), dict(visits), marks, seed, turn, tuple(path),
                    OnceKey.parse(reply) if reply is not None else None,
-                   tuple(OnceKey.parse(key) for key in passed))
+                   tuple(OnceKey.parse(key) for key in passed), tuple(calls))
 
 
 _FIELDS = tuple(f.name for f in fields(GameState))

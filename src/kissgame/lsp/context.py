@@ -123,7 +123,7 @@ def context_at(lines: list[str], row: int, col: int, is_manifest: bool) -> Conte
         key = value.group("key")
         typed = before[value.end():]
         bare = typed.lstrip("'\"")
-        if key in ("to", "next", "start") and re.fullmatch(r"\w*", bare):
+        if key in ("to", "next", "start", "call") and re.fullmatch(r"\w*", bare):
             return Context(SCENES, bare, col - len(bare))
         if key in ("ending", "episode") and re.fullmatch(r"\w*", bare):
             want = ENDINGS if key == "ending" else EPISODES

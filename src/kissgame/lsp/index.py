@@ -323,9 +323,11 @@ class _Walker:
             return
         pairs = dict(self.fields("choice", node))
         for key, value in pairs.items():
-            if key == "to":
+            if key == "to" or key == "call":
                 self.whole(SCENE, value)
-                if "id" not in pairs and isinstance(value, yaml.ScalarNode):
+                # a choice's default id is the scene it calls, else the one it goes to
+                if "id" not in pairs and isinstance(value, yaml.ScalarNode) and (
+                        key == "call" or "call" not in pairs):
                     self.index.default_choice_targets.add(value.value)
             elif key == "id" and isinstance(value, yaml.ScalarNode):
                 self.index.explicit_choice_ids.add(value.value)

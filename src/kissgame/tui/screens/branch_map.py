@@ -22,6 +22,7 @@ from textual.widgets.tree import TreeNode
 
 from ...branches import BranchMemory, load_memory
 from ...engine import GameState, Story, replay
+from ...engine.model import Choice, Scene
 from ...engine.runtime import Diverged
 from ..host import HostScreen, host_of, take_over
 from ..widgets.plain import Plain
@@ -41,6 +42,14 @@ def bind_story(screen: Screen, story: Story | None,
         memory = session.memory if session.memory.story_id == story.id \
             else load_memory(story)[0]
     return story, memory
+
+
+def _goes(choice: Choice, target: Scene | None) -> str:
+    """Where a taken choice leads, as the map shows it (a call and a return say so)."""
+    if choice.returns:
+        return "\u21a9 back to where it was called from"
+    name = target.title or target.id if target is not None else choice.target
+    return f"calls {name}" if choice.then is not None else name
 
 
 def found_when(stamp: str) -> str:
@@ -218,14 +227,14 @@ class BranchMapScreen(HostScreen):
                       if c.id in entry.seen or c.id in entry.taken}.values())
         for choice in known:
             shown = entry.seen.get(choice.id) or choice.id
-            target = story.scenes[choice.target]
+            target = story.scenes.get(choice.target)
             text = Text()
             if choice.id in entry.taken:
                 on_path = (scene_id, choice.id) in self._path_choices
                 text.append("\u279c " if on_path else "\u2713 ",
                             CURRENT if on_path else "green")
                 text.append(shown, CURRENT if on_path else "")
-                text.append(f"  \u2192 {target.title or target.id}", "dim")
+                text.append(f"  \u2192 {_goes(choice, target)}", "dim")
             else:
                 text.append("\u25cb ", "magenta")
                 text.append(shown)
