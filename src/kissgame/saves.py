@@ -150,6 +150,10 @@ def _clean_state(raw: Any) -> Any:
         clean["path"] = list(playerfile.choice_path(raw["path"]))
     if isinstance(raw.get("once"), list) and len(raw["once"]) > playerfile.MAX_CHOICES:
         raise PlayerFileError("the saved state remembers too many choices")
+    if isinstance(raw.get("calls"), list):  # scenes the pending calls come back to
+        if len(raw["calls"]) > playerfile.MAX_CHOICES:
+            raise PlayerFileError("the saved state has too many pending calls")
+        clean["calls"] = [playerfile.text(c, "a pending call", 200) for c in raw["calls"]]
     return clean
 
 

@@ -291,3 +291,39 @@ def test_the_schema_and_the_editor_know_call_and_return():
     assert index is not None
     assert {o.name for o in index.occurrences if o.kind == SCENE} == {"a", "yuri", "b"}
     assert index.default_choice_targets == {"yuri"}  # the call's id is the scene it calls
+
+
+def test_the_example_story_checks_and_explores_through_its_calls(capsys):
+    from pathlib import Path
+
+    from kissgame.__main__ import main
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "hall_pass"
+    assert main(["check", str(example)]) == 0
+    assert main(["explore", str(example)]) == 0
+    out = capsys.readouterr().out
+    assert "endings reached: 3/3" in out
+    assert "dorm > roof > dae_thinks > return > found" in out
+
+
+def test_a_save_slot_keeps_the_call_stack_and_a_tampered_one_loads_repaired(
+        tmp_path, monkeypatch):
+    from kissgame.saves import SaveData, SaveStore, restore
+
+    monkeypatch.setenv("KISSGAME_HOME", str(tmp_path))
+    story = _story()
+    state = _play(story, "class", "yuri_q", "florian")
+    store = SaveStore(story.id, tmp_path / "saves")
+    store.write("1", story, state)
+    loaded = store.read("1").data
+    assert loaded is not None and loaded.state == state
+    assert restore(story, loaded).state == state
+    raw = json.loads(store.path("1").read_text())
+    raw["state"]["calls"] = ["gone", "yuri_q"]
+    raw["state"]["path"] = ["class", "yuri_q", "florian", "return", "out"]  # no longer replays
+    restored = restore(story, SaveData.from_dict(raw))
+    assert restored.state.scene == "florian" and restored.state.calls == ("yuri_q",)
+    assert any("calls" in note for note in restored.notes)
+    raw["state"]["calls"] = [7]
+    assert store.folder.joinpath("2.json").write_text(json.dumps(raw))
+    assert store.read("2").damaged

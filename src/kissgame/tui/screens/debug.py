@@ -103,6 +103,8 @@ class DebugScreen(Dialog[None]):
                 where.append(f" \u201c{scene.title}\u201d")
             where.append(f"  {scene.span}", "underline")
         where.append(f"  turn {state.turn} \u00b7 seed {state.seed}", "dim")
+        if state.calls:  # innermost first: where the next return goes
+            where.append("  returns to " + ", then ".join(reversed(state.calls)), "dim")
         self.query_one("#debug-where", Plain).update(where)
         self._fill_vars(story, state)
         self.query_one("#debug-hidden", Plain).update(self._hidden_text(story, state))
