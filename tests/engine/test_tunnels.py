@@ -327,3 +327,15 @@ def test_a_save_slot_keeps_the_call_stack_and_a_tampered_one_loads_repaired(
     raw["state"]["calls"] = [7]
     assert store.folder.joinpath("2.json").write_text(json.dumps(raw))
     assert store.read("2").damaged
+
+
+def test_explore_in_worker_processes_carries_the_call_stack(monkeypatch):
+    from kissgame import explorer
+
+    if "fork" not in explorer.multiprocessing.get_all_start_methods():
+        pytest.skip("no fork here: explore runs in one process")
+    monkeypatch.setattr(explorer, "PARALLEL_MIN", 1)  # every level goes to the workers
+    story = _story(TWO_WAYS, TWO_ENDINGS)
+    one, two = explore(story, jobs=1), explore(story, jobs=2)
+    assert two.endings == one.endings == {"a": ["a", "return"], "b": ["b", "return"]}
+    assert two.states_explored == one.states_explored
