@@ -339,3 +339,21 @@ def test_explore_in_worker_processes_carries_the_call_stack(monkeypatch):
     one, two = explore(story, jobs=1), explore(story, jobs=2)
     assert two.endings == one.endings == {"a": ["a", "return"], "b": ["b", "return"]}
     assert two.states_explored == one.states_explored
+
+
+def test_a_fallback_return_comes_back_by_itself_once_every_question_is_spent():
+    scenes = [
+        {"id": "hub", "text": "Hub.", "choices": [
+            {"label": "Ask Yuri", "call": "yuri", "id": "ask"},
+            {"label": "Leave", "to": "out"}]},
+        {"id": "yuri", "text": "Yuri.", "choices": [
+            {"label": "About Q", "id": "q", "once": True, "reply": "Q left."},
+            {"fallback": True, "return": True, "reply": "Nothing more to ask."}]},
+        {"id": "out", "ending": "done", "text": "The end."},
+    ]
+    story = _story(scenes)
+    state = _play(story, "ask", "q")  # the only question spent: the fallback returns
+    assert (state.scene, state.calls) == ("hub", ())
+    assert "Nothing more to ask." in [line.text for line in current(story, state).lines]
+    assert rewind(story, state).calls == ("hub",)
+    assert explore(story).ok
