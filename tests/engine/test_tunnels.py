@@ -330,9 +330,11 @@ def test_a_save_slot_keeps_the_call_stack_and_a_tampered_one_loads_repaired(
 
 
 def test_explore_in_worker_processes_carries_the_call_stack(monkeypatch):
+    import multiprocessing
+
     from kissgame import explorer
 
-    if "fork" not in explorer.multiprocessing.get_all_start_methods():
+    if "fork" not in multiprocessing.get_all_start_methods():
         pytest.skip("no fork here: explore runs in one process")
     monkeypatch.setattr(explorer, "PARALLEL_MIN", 1)  # every level goes to the workers
     story = _story(TWO_WAYS, TWO_ENDINGS)
