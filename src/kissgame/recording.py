@@ -12,7 +12,15 @@ from .atomic import write_atomic
 from .engine.diagnostics import ERROR, Diagnostic, StoryRuntimeError
 from .engine.expr import Value
 from .engine.model import Story
-from .engine.runtime import Beat, InvalidChoice, available_choice_ids, choose, current, new_game
+from .engine.runtime import (
+    Beat,
+    InvalidChoice,
+    available_choice_ids,
+    choose,
+    current,
+    new_game,
+    was_passed,
+)
 from .engine.state import GameState
 from .loader import parse_yaml
 from .playerfile import MAX_CHOICES
@@ -189,16 +197,22 @@ def run_recording(story: Story, recording: Recording) -> ReplayResult:
             golden.extend(beat_transcript(beat))
             if step == len(recording.choices):
                 break
-            choice_id = recording.choices[step]
-            step += 1
-            try:
-                nxt = choose(story, state, choice_id)
-            except InvalidChoice:
-                shown = ", ".join(available_choice_ids(story, state)) or "none"
-                problem = (f"diverged at step {step}: scene '{state.scene}' has no available "
-                           f"choice '{choice_id}' (available: {shown})")
-                transcript.append("")
-                return ReplayResult(transcript, False, problem, state, golden)
+            nxt: GameState | None = None
+            while nxt is None and step < len(recording.choices):
+                choice_id = recording.choices[step]
+                step += 1
+                try:
+                    nxt = choose(story, state, choice_id)
+                except InvalidChoice:
+                    if was_passed(state, choice_id):
+                        continue  # recorded when fallbacks were shown: taken by itself now
+                    shown = ", ".join(available_choice_ids(story, state)) or "none"
+                    problem = (f"diverged at step {step}: scene '{state.scene}' has no "
+                               f"available choice '{choice_id}' (available: {shown})")
+                    transcript.append("")
+                    return ReplayResult(transcript, False, problem, state, golden)
+            if nxt is None:
+                break
             chosen = next((c for c in beat.choices if c.id == choice_id), None)
             label = chosen.label if chosen else choice_id
             transcript.append(f"> {label}  [{choice_id}]")

@@ -132,3 +132,17 @@ def test_debug_overlay_lists_a_waiting_fallback():
     assert hidden["out"].waiting and "fallback" in hidden["out"].reason
     assert not hidden["late_out"].waiting  # its own condition is false: named as usual
     assert hidden["late_out"].reason == "late"
+
+
+def test_a_path_recorded_when_fallbacks_were_shown_still_replays():
+    from kissgame.engine.runtime import replay
+    from kissgame.recording import Recording, run_recording
+
+    story = _story()
+    old, new = ["one", "two", "late_out"], ["one", "two"]
+    assert replay(story, 1, old)[-1] == replay(story, 1, new)[-1]
+    then, now = (run_recording(story, Recording("t", 1, path, "late")) for path in (old, new))
+    assert then.ok and now.ok and then.golden == now.golden
+    # a choice that is no fallback taken on the way still diverges
+    broken = run_recording(story, Recording("t", 1, ["one", "two", "out"], "late"))
+    assert not broken.ok and "step 3" in broken.problem

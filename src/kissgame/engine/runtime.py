@@ -365,10 +365,18 @@ def replay(story: Story, seed: int, path: list[str] | tuple[str, ...]) -> list[G
         try:
             state = choose(story, state, choice_id)
         except InvalidChoice:
+            if was_passed(state, choice_id):
+                continue
             raise Diverged(step, state.scene, choice_id,
                            available_choice_ids(story, state)) from None
         states.append(state)
     return states
+
+
+def was_passed(state: GameState, choice_id: str) -> bool:
+    """True when ``choice_id`` is a fallback that was just taken by itself: a path
+    recorded before fallbacks were taken automatically names it, and it is skipped."""
+    return any(key.choice == choice_id for key in state.passed)
 
 
 def rewind(story: Story, state: GameState, steps: int = 1) -> GameState:
