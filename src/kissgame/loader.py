@@ -158,7 +158,7 @@ class _Reader:
         keys: list[Any] = []  # for each open container: the pending mapping key, or _NO_KEY
         root: Any = None
         documents = 0
-        get_event, scalar = parser.get_event, self.scalar
+        get_event, scalar, clean = parser.get_event, self.scalar, self.clean
         while True:
             event = get_event()
             kind = type(event)
@@ -174,14 +174,22 @@ class _Reader:
                     continue
                 parent = stack[-1]
                 mark = event.start_mark
+                value = event.value
+                # Most scalars are plain text: taken as they are, without a call, when
+                # neither a tag, a type, a control character nor an escape can be in them.
+                plain = event.tag is None and (clean and event.style != '"') and (
+                    not event.implicit[0] or (value and value[0] not in _RESOLVED_FIRST))
                 if type(parent) is LocList:
-                    parent.append(scalar(event))
+                    parent.append(value if plain else scalar(event))
                     parent.spans.append((mark.line + 1, mark.column + 1,
                                          1 if event.style in _QUOTES else 0))
                 elif keys[-1] is _NO_KEY:
-                    keys[-1] = self.new_key(parent, self.key(event), event)
+                    if event.tag is not None or not clean or event.style == '"' \
+                            or value in parent:
+                        value = self.new_key(parent, self.key(event), event)
+                    keys[-1] = value
                 else:
-                    parent[keys[-1]] = scalar(event)
+                    parent[keys[-1]] = value if plain else scalar(event)
                     parent.spans[keys[-1]] = (mark.line + 1, mark.column + 1,
                                               1 if event.style in _QUOTES else 0)
                     keys[-1] = _NO_KEY
