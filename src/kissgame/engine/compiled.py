@@ -140,11 +140,53 @@ def _fast(node: Node) -> Fn | None:
 
 
 def expr_fn(expr: Expr) -> Fn:
-    """``expr.evaluate`` as one closure: the same value, or the same located error."""
-    fast = _fast(expr.ir)
-    generic = expr.evaluate
+    """``expr.evaluate`` as one closure: the same value, or the same located error. The
+    usual shapes of a condition (``meter >= 3``, ``flag``, ``a and b``) take the fallback
+    in their own closure, one call less."""
+    ir, generic = expr.ir, expr.evaluate
+    fast = _fast(ir)
     if fast is None:
         return lambda c: generic(_context(c))
+    if type(ir) is Compare and len(ir.ops) == 1 and type(ir.operands[0]) is Var \
+            and type(ir.operands[1]) is Const:
+        fn, name, const = _CMP[ir.ops[0]], ir.operands[0].name, ir.operands[1].value
+
+        def compare(c: Ctx) -> Any:
+            try:
+                return fn(c.vars[name], const)
+            except Exception:  # the generic rule raises the located error
+                return generic(_context(c))
+
+        return compare
+    if type(ir) is Var:
+        var = ir.name
+
+        def variable(c: Ctx) -> Any:
+            try:
+                return c.vars[var]
+            except Exception:
+                return generic(_context(c))
+
+        return variable
+    if type(ir) is Logic and len(ir.operands) == 2:
+        p, q = cast(tuple[Fn, Fn], tuple(_fast(n) for n in ir.operands))
+        if ir.op == "and":
+
+            def both(c: Ctx) -> Any:
+                try:
+                    return p(c) and q(c)
+                except Exception:
+                    return generic(_context(c))
+
+            return both
+
+        def either(c: Ctx) -> Any:
+            try:
+                return p(c) or q(c)
+            except Exception:
+                return generic(_context(c))
+
+        return either
 
     def evaluate(c: Ctx) -> Any:
         try:
