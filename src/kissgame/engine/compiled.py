@@ -16,6 +16,7 @@ per scene, built on first use (large cached stories load scenes lazily).
 
 from __future__ import annotations
 
+import dataclasses
 import operator
 import weakref
 from collections.abc import Callable, Hashable
@@ -32,6 +33,8 @@ from .text import Branch, Template, Variation
 # import (runtime imports this module, so importing it back would be a cycle); here they
 # are opaque immutable values.
 _rt: ModuleType
+_beat: Callable[..., Any]
+_view: Callable[..., Any]
 
 Ctx = Any
 """What the compiled functions read: ``vars``, ``visits``, ``seed`` and ``turn``. An
@@ -44,6 +47,27 @@ Effect = Callable[[dict[str, Value], dict[str, int], int, int], None]
 
 def _context(c: Ctx) -> EvalContext:
     return c if type(c) is EvalContext else EvalContext(c.vars, c.visits, c.seed, c.turn)
+
+
+def _maker(cls: type) -> Callable[..., Any]:
+    """``cls(*values)`` for a frozen slots dataclass (runtime's Beat, ChoiceView), the same
+    value built as ``state.successor`` builds a GameState: without the frozen ``__init__``
+    (a setattr call per field). Given fewer values than fields, ``cls`` itself is called."""
+    names = tuple(f.name for f in dataclasses.fields(cls))
+    draft = type("_Draft", (), {"__slots__": names})
+    put = tuple(draft.__dict__[name].__set__ for name in names)
+    count = len(names)
+
+    def make(*values: Any) -> Any:
+        if len(values) != count:
+            return cls(*values)
+        new = draft()
+        for setter, value in zip(put, values, strict=True):
+            setter(new, value)
+        new.__class__ = cls
+        return new
+
+    return make
 
 # ---------------------------------------------------------------- expressions
 
@@ -371,8 +395,12 @@ def _block_fn(story: Story, block: Block) -> Lines:
     """The lines one block shows, as runtime._render_blocks makes them."""
     if type(block) is ConditionalBlock:
         cond = expr_fn(block.condition)
+        if _static_blocks(block.then) and _static_blocks(block.otherwise):  # the usual case
+            shown = _rt.lines_of(story, block.then, None)
+            hidden = _rt.lines_of(story, block.otherwise, None)
+            return lambda c: shown if cond(c) else hidden
         then, otherwise = lines_fn(story, block.then), lines_fn(story, block.otherwise)
-        return lambda ctx: then(ctx) if cond(ctx) else otherwise(ctx)
+        return lambda c: then(c) if cond(c) else otherwise(c)
     if _static_blocks((block,)):
         return _constant(_rt.lines_of(story, (block,), None))
     text = template_fn(cast(Narration | Dialogue, block).text)
@@ -687,11 +715,12 @@ class SceneView:
 class StoryViews:
     """The compiled scenes of one Story, built on first use."""
 
-    __slots__ = ("ref", "scenes")
+    __slots__ = ("ref", "scenes", "initial")
 
     def __init__(self, story: Story):
         self.ref = weakref.ref(story)  # the story holds no reference back: no cycle to leak
         self.scenes: dict[str, SceneView] = {}
+        self.initial = story.initial_vars()
 
     def scene(self, story: Story, scene_id: str) -> SceneView:
         view = self.scenes.get(scene_id)
@@ -706,7 +735,7 @@ def _choices(story: Story, sv: SceneView, state: GameState) -> tuple[object, ...
     # the same rule as runtime.choice_status, unrolled
     views = []
     once = state.once
-    view = _rt.ChoiceView
+    view = _view
     for e in sv.choices:
         if e.once_key is not None and e.once_key in once:
             continue
@@ -714,7 +743,7 @@ def _choices(story: Story, sv: SceneView, state: GameState) -> tuple[object, ...
             if e.open_view is not None:
                 views.append(e.open_view)
             else:
-                views.append(view(e.id, e.label(state), e.target))
+                views.append(view(e.id, e.label(state), e.target, True, None))
         elif e.choice.locked_reason is not None:
             if e.locked_view is not None:
                 views.append(e.locked_view)
@@ -768,8 +797,8 @@ def current(story: Story, state: GameState) -> Any:  # a runtime.Beat
     if choices is None:
         choices = _choices(story, sv, state)
     scene = sv.scene
-    made = _rt.Beat(scene.id, scene.title, scene.episode, sv.episode_title, lines,
-                          choices, sv.ending)
+    made = _beat(scene.id, scene.title, scene.episode, sv.episode_title, lines, choices,
+                 sv.ending)
     if memo_key is not None and len(sv.memo) < MEMO_LIMIT:
         sv.memo[memo_key] = made
     return made
@@ -793,7 +822,16 @@ def choose(story: Story, state: GameState, choice_id: str) -> GameState:
     return cast(GameState, _rt.choose_generic(story, state, choice_id))
 
 
+def initial_vars(story: Story) -> dict[str, Value]:
+    """``story.initial_vars()``, copied from one made once (a new game at every ending)."""
+    views = _last
+    if views is None or views.ref() is not story:
+        views = views_of(story)
+    return dict(views.initial)
+
+
 def bind(runtime: ModuleType) -> None:
     """Called once by runtime.py, which defines the values and generic rules used here."""
-    global _rt
+    global _rt, _beat, _view
     _rt = runtime
+    _beat, _view = _maker(runtime.Beat), _maker(runtime.ChoiceView)

@@ -74,7 +74,7 @@ def new_game(story: Story, seed: int | None = None) -> GameState:
     """The state at the start of the story, with its start scene entered."""
     if seed is None:
         seed = random.SystemRandom().randrange(1, 2**31)
-    vars = story.initial_vars()
+    vars = compiled.initial_vars(story)
     visits: dict[str, int] = {}
     start = story.scenes[story.start]
     enter_scene(story, start, vars, visits, seed, 0)
