@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .coverage import TextArms
+from .engine.calls import call_graph
 from .engine.diagnostics import (
     ASSUMPTION_FALSE,
     CHOICE_NEVER_AVAILABLE,
@@ -899,9 +900,11 @@ class _Guide:
         self.ending_id = ending_id
         targets = [s.id for s in story.scenes.values() if s.ending == ending_id]
         incoming: dict[str, list[tuple[str, Any]]] = {}
+        calls = call_graph(story)  # a return leads to every scene it can go back to
         for scene in story.scenes.values():
             for choice in scene.choices:
-                incoming.setdefault(choice.target, []).append((scene.id, choice))
+                for target in calls.choice_targets(scene, choice):
+                    incoming.setdefault(target, []).append((scene.id, choice))
         self.distance: dict[str, int] = {t: 0 for t in targets}
         queue = deque(targets)
         while queue:
@@ -983,7 +986,8 @@ class _Guide:
         for cid in ids:
             choice = scene.choice(cid)
             assert choice is not None
-            score = -2.0 * self.distance.get(choice.target, 99) / 10
+            goes = state.calls[-1] if choice.returns and state.calls else choice.target
+            score = -2.0 * self.distance.get(goes, 99) / 10
             for effect in choice.effects:
                 weight = self.want.get(effect.name, 0.0)
                 value = effect.value.ir

@@ -359,3 +359,10 @@ def test_a_fallback_return_comes_back_by_itself_once_every_question_is_spent():
     assert "Nothing more to ask." in [line.text for line in current(story, state).lines]
     assert rewind(story, state).calls == ("hub",)
     assert explore(story).ok
+
+
+def test_the_search_steering_toward_an_ending_counts_steps_through_returns():
+    from kissgame.explorer import _Guide
+
+    story = _story(TWO_WAYS, TWO_ENDINGS)
+    assert _Guide(story, "b").distance == {"end_b": 0, "sub": 1, "hub": 2}
