@@ -366,3 +366,29 @@ def test_the_search_steering_toward_an_ending_counts_steps_through_returns():
 
     story = _story(TWO_WAYS, TWO_ENDINGS)
     assert _Guide(story, "b").distance == {"end_b": 0, "sub": 1, "hub": 2}
+
+
+def test_a_session_saves_loads_and_rewinds_inside_a_call(tmp_path, monkeypatch):
+    from kissgame.saves import SaveStore
+    from kissgame.session import Session
+
+    monkeypatch.setenv("KISSGAME_HOME", str(tmp_path))
+    story = _story()
+    session = Session(story, saves=SaveStore(story.id, tmp_path / "saves"), seed=3,
+                      remember=False)
+    try:
+        session.new_game()
+        for choice_id in ("class", "yuri_q", "florian"):
+            session.choose(choice_id)
+        session.save("1")
+        session.choose("return")
+        assert session.state.calls == ("classroom",)
+        assert session.rewind().calls == ("classroom", "yuri_q")
+        session.choose("return")
+        session.choose("return")
+        assert session.state.scene == "classroom" and session.state.calls == ()
+        assert session.load_slot("1") == ()
+        assert session.state.scene == "florian"
+        assert session.state.calls == ("classroom", "yuri_q")
+    finally:
+        session.close()
