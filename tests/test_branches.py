@@ -229,3 +229,29 @@ def test_export_clears_what_an_interrupted_export_left(story, home):
     state = replay(story, 11, ["to_campus"])[-1]
     export_recording(story, state)
     assert not left.exists() and fresh.exists()
+
+
+def test_a_scene_a_fallback_carried_the_player_through_is_remembered(home):
+    from kissgame.engine import build_story, choose, new_game
+
+    manifest = {"format": 1, "id": "fb", "title": "F", "start": "hub",
+                "endings": {"done": {"title": "Done"}}}
+    scenes = [
+        {"id": "hub", "text": "Questions.", "choices": [
+            {"label": "Ask", "id": "ask", "once": True, "reply": "An answer."},
+            {"fallback": True, "id": "bell", "to": "out", "reply": "The bell rings."}]},
+        {"id": "out", "ending": "done", "text": "Out."},
+    ]
+    story, _ = build_story(manifest, [("s.yaml", {"scenes": scenes})])
+    start = new_game(story, seed=3)
+    after = choose(story, start, "ask")
+    assert after.scene == "out" and after.passed  # hub's fallback was taken by itself
+    for states in ([start, after], [after]):  # played one step, or loaded
+        memory = BranchMemory("fb")
+        for state in states:
+            memory.observe(story, state)
+        hub = memory.scenes["hub"]
+        assert memory.taken("hub") == {"ask", "bell"}
+        assert hub.seen["bell"] == "Continue" and memory.open_branches("hub") == []
+        assert memory.found("done") and memory.state_at(story, "out") is not None
+        assert hub.visits == (2 if len(states) == 2 else 1)

@@ -157,9 +157,11 @@ class BranchMemory:
                 and len(state.path) == len(last.path) + 1 and state.path[:-1] == last.path
                 and last.scene in story.scenes):
             self._take(last.scene, state.path[-1])
+            self._pass(story, state, now)
             self._arrive(story, state, now)
             return
         if len(state.path) == 0:
+            self._pass(story, state, now)
             self._arrive(story, state, now)
             return
         try:
@@ -170,6 +172,7 @@ class BranchMemory:
         for before, after in zip(states, states[1:], strict=False):
             self._arrive(story, before, now, count=False)
             self._take(before.scene, after.path[-1], count=False)
+            self._pass(story, after, now, count=False)
         self._arrive(story, states[-1], now)
 
     def forget_position(self) -> None:
@@ -180,6 +183,26 @@ class BranchMemory:
         entry = self.scenes.setdefault(scene_id, SceneMemory())
         if count or choice_id not in entry.taken:
             entry.taken[choice_id] = entry.taken.get(choice_id, 0) + 1
+
+    def _pass(self, story: Story, state: GameState, now: str, count: bool = True) -> None:
+        """The scenes a fallback carried the player through on the way to ``state``:
+        read and left by the fallback, so visited and taken, but never an arrival (a
+        replayed path does not stop there)."""
+        for key in state.passed:
+            scene = story.scenes.get(key.scene)
+            if scene is None:
+                continue
+            entry = self.scenes.setdefault(key.scene, SceneMemory())
+            if count or entry.visits == 0:
+                entry.visits += 1
+            if not entry.first_seen:
+                entry.first_seen = now
+            fallback = next((c for c in scene.choices if c.id == key.choice), None)
+            if fallback is not None:
+                # its label as written: the state it was shown in is gone
+                label = "".join(p if isinstance(p, str) else "…" for p in fallback.label)
+                entry.seen.setdefault(key.choice, label)
+            self._take(key.scene, key.choice, count)
 
     def _arrive(self, story: Story, state: GameState, now: str, count: bool = True) -> None:
         scene = story.scenes.get(state.scene)
