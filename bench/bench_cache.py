@@ -20,7 +20,12 @@ And the cold start (issue 17), on the same story in the same run:
 - reading the YAML into located data (``parse_yaml``) against PyYAML's own
   ``yaml.load(CSafeLoader)`` of the same texts (which keeps no places and no limits).
 
-Usage: python bench/bench_cache.py [--scenes 1000] [--repeat 5] [--story DIR]
+With ``--keys``: the engine's part of a key press (``current`` + ``choose``, one every
+20 ms, the thread yielding first as an event loop does) while the TUI's background check
+runs (``Opening.finish_in_background``, which lowers the interpreter's switch interval
+while it runs), with the default switch interval instead, and after the check.
+
+Usage: python bench/bench_cache.py [--scenes 1000] [--repeat 5] [--story DIR] [--keys]
 """
 
 from __future__ import annotations
@@ -37,8 +42,9 @@ from pathlib import Path
 import yaml
 from bench_engine import generate
 
+from kissgame import opening as opening_module
 from kissgame.cache import LazyScenes, _entry, dumps, load_story_cached, read_cached, story_key
-from kissgame.engine import current, new_game
+from kissgame.engine import choose, current, new_game
 from kissgame.engine.model import Scene
 from kissgame.loader import parse_yaml
 from kissgame.opening import open_story
@@ -62,7 +68,10 @@ def main() -> int:
     parser.add_argument("--scenes", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--story", type=Path, help="a story folder instead of a generated one")
+    parser.add_argument("--keys", action="store_true", help="key presses during the check")
     args = parser.parse_args()
+    if args.keys:
+        return keys_during_check(args.story.resolve() if args.story else None, args.scenes)
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         root, cache = tmp / "story", tmp / "cache"
@@ -114,6 +123,53 @@ def main() -> int:
           f"{safe_scenes / plain_scenes:.2f}x")
     for label, base, figure in cold:
         print(f"{label:44} {figure * 1000:8.2f} ms  {figure / base:.2f}x")
+    return 0
+
+
+def keys_during_check(story_root: Path | None, scenes: int) -> int:
+    import random
+    import statistics
+    import threading
+
+    def presses(story: object, busy: threading.Thread | None, count: int = 10**6) -> list[float]:
+        rng, state, out = random.Random(1), new_game(story, 1), []  # type: ignore[arg-type]
+        for _ in range(count):
+            time.sleep(0.02)
+            start = time.perf_counter()
+            time.sleep(0)
+            beat = current(story, state)  # type: ignore[arg-type]
+            if beat.ended:
+                state = new_game(story, 1)  # type: ignore[arg-type]
+                continue
+            pick = rng.choice([c for c in beat.choices if c.enabled]).id
+            state = choose(story, state, pick)  # type: ignore[arg-type]
+            out.append((time.perf_counter() - start) * 1000)
+            if busy is not None and not busy.is_alive():
+                break
+        return out
+
+    def show(label: str, times: list[float]) -> None:
+        times = sorted(times)
+        print(f"{label:44} median {statistics.median(times):6.2f} ms  "
+              f"p90 {times[int(len(times) * 0.9)]:6.2f} ms  ({len(times)} presses)")
+
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        root = story_root or tmp / "story"
+        if story_root is None:
+            generate(root, scenes)
+        print(f"python {sys.version.split()[0]}, {root}")
+        for label, interval in (("during the check (switch interval 1 ms)",
+                                 opening_module.CHECK_SWITCH_INTERVAL),
+                                ("during the check (default 5 ms)", 0.005)):
+            opening_module.CHECK_SWITCH_INTERVAL = interval
+            opening = open_story(root, tmp / f"cache-{interval}")
+            story = opening.result.story
+            busy = opening.finish_in_background(lambda problems: None)
+            during = presses(story, busy)
+            busy.join()
+            show(label, during)
+            show("  after it", presses(story, None, len(during)))
     return 0
 
 

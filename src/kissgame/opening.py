@@ -35,6 +35,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import re
+import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -228,6 +229,32 @@ class Opening:
                 store(self.root, self.key, full, self.folder)
                 self.files = None  # the bytes read are not needed now
             return self._full
+
+
+    def finish_in_background(self, done: Callable[[list[Diagnostic]], None]
+                             ) -> threading.Thread:
+        """``finish()`` on a daemon thread (quitting never waits for it: an unfinished
+        cache write leaves only a temporary file, cleaned at the next start), then
+        ``done(problems)`` on that thread."""
+
+        def run() -> None:
+            # Another thread waits for the interpreter at most this long per turn while
+            # the check runs (5 ms by default): a key press then costs a few ms more, not
+            # tens (bench/bench_cache.py --keys).
+            previous = sys.getswitchinterval()
+            sys.setswitchinterval(min(previous, CHECK_SWITCH_INTERVAL))
+            try:
+                self.finish()
+            finally:
+                sys.setswitchinterval(previous)
+            done(self.problems)
+
+        thread = threading.Thread(target=run, name="kissgame-check", daemon=True)
+        thread.start()
+        return thread
+
+
+CHECK_SWITCH_INTERVAL = 0.001
 
 
 def open_story(root: str | Path, folder: Path | None = None) -> Opening:

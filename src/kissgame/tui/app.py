@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -194,21 +193,20 @@ class KissApp(App[int]):
 
     def _check_whole_story(self) -> None:
         """Load and check the whole story (and write its cache) off the UI thread; show
-        its errors, if any. A daemon thread: quitting never waits for it (an unfinished
-        cache write leaves only a temporary file, cleaned at the next start)."""
-        opening = self.opening
-        assert opening is not None
+        its errors, if any."""
+        assert self.opening is not None
 
-        def run() -> None:
-            opening.finish()
-            if opening.problems:
+        def done(problems: list[Diagnostic]) -> None:
+            if problems:
                 with contextlib.suppress(RuntimeError):  # the app has quit meanwhile
-                    self.call_from_thread(self._show_late_problems, opening.problems)
+                    self.call_from_thread(self._show_late_problems, problems)
 
-        threading.Thread(target=run, name="kissgame-check", daemon=True).start()
+        self.opening.finish_in_background(done)
 
     def _show_late_problems(self, problems: list[Diagnostic]) -> None:
-        self.push_screen(StoryErrorScreen(problems, LATE_PROBLEMS))
+        opening = self.opening
+        if opening is not None and self.story is opening.result.story:  # not reloaded since
+            self.push_screen(StoryErrorScreen(problems, LATE_PROBLEMS))
 
     def _moved(self, moved: Moved) -> None:
         if moved.story_changed:
