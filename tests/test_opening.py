@@ -10,6 +10,7 @@ import pytest
 
 from kissgame.cache import LazyScenes, read_cached, story_key
 from kissgame.engine import StoryRuntimeError, choose, current, new_game
+from kissgame.engine.diagnostics import UNSAFE_YAML
 from kissgame.loader import load_story
 from kissgame.opening import open_story
 
@@ -149,3 +150,17 @@ def test_the_whole_check_writes_the_cache_and_keeps_the_scenes_handed_out(make_s
     again = open_story(root)
     assert again.finished and isinstance(again.result.story.scenes, LazyScenes)
     assert play(again.result.story, 40) == play(story, 40)
+
+
+def test_a_bomb_in_a_file_compiled_on_demand_is_refused_located(make_story):
+    bomb = "scenes:\n  - id: b1\n    text: &a [x, x]\n    tags: [*a, *a]\n"
+    root = make_story(MANIFEST, {**FILES, "scenes/b.yaml": bomb})
+    story = open_story(root).result.story
+    state = new_game(story, 1)
+    for _ in range(2):
+        state = choose(story, state, current(story, state).choices[0].id)
+    with pytest.raises(StoryRuntimeError) as raised:  # entering b1: its file is refused
+        choose(story, state, current(story, state).choices[0].id)
+    found = raised.value.diagnostics[0]
+    assert found.code == UNSAFE_YAML.code and found.span.file.endswith("b.yaml")
+    assert found.span.line == 3 and "alias" in found.message
