@@ -2,6 +2,7 @@
 
 usage: python bench/choice_bench.py [STORY_DIR ...] [--secs S] [--rounds R] [--wall]
                                     [--naive YAML_DIR]
+       python bench/choice_bench.py [STORY_DIR] --count N [--walker compiled|naive]
        (default: the built-in story)
 
 Each round plays, one after the other and in an order that alternates between rounds,
@@ -21,6 +22,12 @@ machine slow the figures less; even so, read the ratios of a round, not the micr
 For each story it prints the median ratios and two estimates of the quiet-machine figure:
 kissgame/naive x 1.0 us, and the issue's figure for the path before compiled views (12.5 us
 synthetic, 18 us built-in) / (generic/compiled).
+
+``--count N`` times nothing: it plays 20,000 choices, then N more, and exits, for a
+counter of instructions that no other job changes, e.g. under valgrind:
+``valgrind --tool=callgrind --callgrind-out-file=/dev/null python bench/choice_bench.py
+STORY --count N`` for two N; the difference of the two counts over the difference of the
+two N is the instructions per choice (``--walker naive``: the naive walker's).
 """
 
 from __future__ import annotations
@@ -109,6 +116,29 @@ def naive_player(yaml_dir: Path) -> Callable[[float, Callable[[], float]], tuple
     return run
 
 
+def count(a: argparse.Namespace) -> None:
+    """Play 20,000 choices, then ``a.count`` more (a clock that counts its calls: play
+    looks at it once every 64 choices)."""
+    ticks = [0.0]
+
+    def tick() -> float:
+        ticks[0] += 1
+        return ticks[0]
+
+    root = (a.stories or [str(default_story_root())])[0]
+    if a.walker == "naive":
+        walk = naive_player(a.naive or Path(root).parent / "yaml")
+        for n in (20_000, a.count):
+            ticks[0] = 0.0
+            walk(n / 64, tick)
+        return
+    story = load_story(root).story
+    assert story is not None, root
+    for n in (20_000, a.count):
+        ticks[0] = 0.0
+        play(story, current, choose, n / 64, tick)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("stories", nargs="*")
@@ -116,7 +146,12 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--wall", action="store_true", help="time the wall clock, not CPU")
     ap.add_argument("--naive", type=Path, help="the YAML folder of a bench/peer story")
+    ap.add_argument("--count", type=int, help="play this many choices untimed, then exit")
+    ap.add_argument("--walker", choices=("compiled", "naive"), default="compiled")
     a = ap.parse_args()
+    if a.count is not None:
+        count(a)
+        return
     clock = time.perf_counter if a.wall else time.process_time
     builtin = str(default_story_root())
     for root in a.stories or [builtin]:

@@ -229,9 +229,12 @@ def test_a_successor_state_is_the_same_frozen_value():
     assert type(state) is GameState
     with pytest.raises(dataclasses.FrozenInstanceError):
         state.scene = "side"  # type: ignore[misc]
-    made = successor(state, "side", {"n": 1}, {"side": 1}, frozenset(), 9, ("x",), None)
-    fields = [f.name for f in dataclasses.fields(GameState)]
-    assert made == dataclasses.replace(state, scene="side", vars={"n": 1}, visits={"side": 1},
-                                       once=frozenset(), turn=9, path=("x",), reply=None)
-    assert [getattr(made, name) is not None or name == "reply" for name in fields]
+    called = dataclasses.replace(state, calls=("back",))
+    made = successor(called, "side", {"n": 1}, {"side": 1}, frozenset(), 9, ("x",), None)
+    assert made == dataclasses.replace(called, scene="side", vars={"n": 1}, visits={"side": 1},
+                                       once=frozenset(), turn=9, path=("x",), reply=None,
+                                       passed=())
+    for field in dataclasses.fields(GameState):  # every slot is filled: none raises
+        getattr(made, field.name)
+    assert made.calls == ("back",) and made.seed == called.seed  # kept, not given
     assert GameState.from_dict(made.to_dict()) == made
