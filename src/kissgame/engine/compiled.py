@@ -69,6 +69,7 @@ def _maker(cls: type) -> Callable[..., Any]:
 
     return make
 
+
 # ---------------------------------------------------------------- expressions
 
 _CMP: dict[str, Callable[[Any, Any], bool]] = {
