@@ -56,9 +56,12 @@ def play(story, picks: int, seed: int = 3) -> list:
     return beats
 
 
-@pytest.mark.parametrize("root", [BUILTIN, EXAMPLE], ids=["builtin", "first_day"])
+@pytest.mark.parametrize("root", [BUILTIN, EXAMPLE, ROOT / "examples" / "missing_letter",
+                                  ROOT / "examples" / "hall_pass"],
+                         ids=["builtin", "first_day", "missing_letter", "hall_pass"])
 def test_an_opened_story_plays_as_the_loaded_one(root):
     opening = open_story(root)
+    assert not opening.finished  # opened without the whole load (hall_pass: calls, returns)
     loaded = load_story(root).story
     assert play(opening.result.story, 300) == play(loaded, 300)
     assert list(opening.result.story.scenes) == list(loaded.scenes)

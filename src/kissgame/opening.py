@@ -133,11 +133,14 @@ class LazyStoryScenes(Mapping[str, Scene]):
         return self._index.get(scene_id, [])
 
     def unnamed_targets(self) -> list[str]:
-        """Targets of the scenes compiled so far that no file names as an id: a
-        story that refers to a scene it does not have (or names it oddly)."""
-        return sorted({choice.target for scene in list(self._scenes.values())
-                       for choice in scene.choices if choice.target not in self._scenes
-                       and not self._files_naming(choice.target)})
+        """Scenes the choices compiled so far go to (or come back to, after a call) that
+        no file names as an id: a story that refers to a scene it does not have (or
+        names it oddly)."""
+        wanted = {name for scene in list(self._scenes.values()) for choice in scene.choices
+                  for name in ((() if choice.returns else (choice.target,))
+                               + (() if choice.then is None else (choice.then,)))}
+        return sorted(name for name in wanted
+                      if name not in self._scenes and not self._files_naming(name))
 
     def find(self, scene_id: str) -> Scene | None:
         scene = self._scenes.get(scene_id)
