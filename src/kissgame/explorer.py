@@ -408,52 +408,65 @@ class _View(_Tracker):
         self.dead_scenes = set(main.dead_scenes)
         self.uncovered = {sid: set(ids) for sid, ids in main.uncovered.items()}
         self.events: list[tuple] = []
+        self.quiet = False
 
     def take_events(self) -> list[tuple]:
         events, self.events = self.events, []
         return events
 
     def apply_quietly(self, events: list[tuple]) -> None:
-        for name, *args in events:
-            getattr(_Tracker, name)(self, *args)
+        self.quiet = True
+        try:
+            self.apply(events)
+        finally:
+            self.quiet = False
+
+    def _note(self, event: tuple) -> None:
+        if not self.quiet:
+            self.events.append(event)
 
     def _found_reached(self, scene: str) -> None:
         if scene not in self.report.scenes_reached:
-            self.events.append(("_found_reached", scene))
+            self._note(("_found_reached", scene))
             super()._found_reached(scene)
 
     def _found_error(self, d: Diagnostic, scene: str, path: list[str]) -> None:
         known = self.report.runtime_errors.get((d.code, d.span.file, d.span.line, d.span.col))
         if known is None or len(path) < len(known.path):
-            self.events.append(("_found_error", d, scene, path))
+            self._note(("_found_error", d, scene, path))
             super()._found_error(d, scene, path)
 
     def _found_shown(self, scene: str, shown: set[int]) -> None:
         new = shown - self.report.arms_shown
         if new:
-            self.events.append(("_found_shown", scene, new))
+            self._note(("_found_shown", scene, new))
             super()._found_shown(scene, new)
 
     def _found_ending(self, ending: str, path: list[str], seed: int) -> None:
         if self.report.endings.get(ending, 1) is None:
-            self.events.append(("_found_ending", ending, path, seed))
+            self._note(("_found_ending", ending, path, seed))
             super()._found_ending(ending, path, seed)
 
     def _found_dead_end(self, scene: str, path: list[str]) -> None:
         if scene not in self.dead_scenes:
-            self.events.append(("_found_dead_end", scene, path))
+            self._note(("_found_dead_end", scene, path))
             super()._found_dead_end(scene, path)
 
     def _found_broken(self, scene: str, i: int, path: list[str]) -> None:
         known = self.report.assumption_failures.get((scene, i))
         if known is None or len(path) < len(known):
-            self.events.append(("_found_broken", scene, i, path))
+            self._note(("_found_broken", scene, i, path))
             super()._found_broken(scene, i, path)
 
     def _found_taken(self, scene: str, choice_id: str) -> None:
         if (scene, choice_id) not in self.taken:
-            self.events.append(("_found_taken", scene, choice_id))
+            self._note(("_found_taken", scene, choice_id))
             super()._found_taken(scene, choice_id)
+
+    def _found_passed(self, scene: str, choice_id: str) -> None:
+        if (scene, choice_id) not in self.taken or scene not in self.report.scenes_reached:
+            self._note(("_found_passed", scene, choice_id))
+            super()._found_passed(scene, choice_id)
 
 
 class _Recorder(_Tracker):
@@ -466,6 +479,7 @@ class _Recorder(_Tracker):
         self.key = StateKey(story)
         self.guides: dict[str, _Guide] = {}
         self.seen: set = set()  # the keys this worker has sent during breadth-first search
+        self.sends_taken = True
         self.events: list[tuple] = []
         self.reset({})
 
@@ -473,6 +487,8 @@ class _Recorder(_Tracker):
         self.uncovered = {sid: set(ids) for sid, ids in uncovered.items()}
         self.reached: set[str] = set()
         self.dead_scenes = set()
+        self.ended: set[str] = set()
+        self.passed: set[tuple[str, str]] = set()
 
     def _found_reached(self, scene: str) -> None:
         if scene not in self.reached:
@@ -480,8 +496,10 @@ class _Recorder(_Tracker):
             self.events.append(("_found_reached", scene))
 
     def _found_shown(self, scene: str, shown: set[int]) -> None:
-        self.uncovered[scene] -= shown
-        self.events.append(("_found_shown", scene, shown))
+        new = shown & self.uncovered.get(scene, set())  # the others were shown before
+        if new:
+            self.uncovered[scene] -= new
+            self.events.append(("_found_shown", scene, new))
 
     def _found_dead_end(self, scene: str, path: list[str]) -> None:
         if scene not in self.dead_scenes:
@@ -489,56 +507,56 @@ class _Recorder(_Tracker):
             self.events.append(("_found_dead_end", scene, path))
 
     def _found_taken(self, scene: str, choice_id: str) -> None:
-        pass  # the main process knows which choices it takes from the expansions
+        if self.sends_taken and (scene, choice_id) not in self.taken:  # once a worker
+            self.taken.add((scene, choice_id))
+            self.events.append(("_found_taken", scene, choice_id))
 
     def _found_passed(self, scene: str, choice_id: str) -> None:
-        self.events.append(("_found_passed", scene, choice_id))
+        if (scene, choice_id) not in self.passed:
+            self.passed.add((scene, choice_id))
+            self.events.append(("_found_passed", scene, choice_id))
 
     def _found_error(self, d: Diagnostic, scene: str, path: list[str]) -> None:
         self.events.append(("_found_error", d, scene, path))
 
     def _found_ending(self, ending: str, path: list[str], seed: int) -> None:
-        self.events.append(("_found_ending", ending, path, seed))
+        if ending not in self.ended:  # the main process keeps the first path to each
+            self.ended.add(ending)
+            self.events.append(("_found_ending", ending, path, seed))
 
     def _found_broken(self, scene: str, i: int, path: list[str]) -> None:
         self.events.append(("_found_broken", scene, i, path))
 
-    def expand(self, items: list, uncovered: dict[str, frozenset[int]], guide: str | None,
-               breadth_first: bool, freeze: bool) -> list[tuple]:
-        """Visit each state and take each of its choices: for each state its scene, the
-        events of its visit and, per choice, the events of taking it, the new state's
-        key and score and the new state (pickled when ``freeze``); key None when the
-        choice failed or led to a state already sent."""
+    def expand(self, states: list[GameState], uncovered: dict[str, frozenset[int]],
+               guide: str | None, breadth_first: bool) -> list[tuple]:
+        """Visit each state and take each of its choices: per state the events of its
+        visit and of taking its choices, in that order, and per new state (the index of
+        its choice, its key, its score, the state). A key this worker has already met
+        (in this level, or ever in a breadth-first search) is not new."""
         self.reset(uncovered)
         scorer = None
         if guide is not None:
             scorer = self.guides.get(guide) or self.guides.setdefault(
                 guide, _Guide(self.story, guide))
         seen = self.seen if breadth_first else set()
-        names = tuple(self.story.vars)
         out = []
-        for item in items:
-            state = _thaw(item, names)
+        for state in states:
             self.events = []
-            ids = self.visit(state)
-            seen_events = self.events
             kids: list[tuple[Any, ...]] = []
-            for choice_id in ids:
-                self.events = []
+            for i, choice_id in enumerate(self.visit(state)):
                 nxt = self.step(state, choice_id)
                 k = None if nxt is None else self.key(nxt)
                 if nxt is None or k is None or k in seen:
-                    kids.append((choice_id, self.events, None, 0.0, None))
                     continue
                 seen.add(k)
-                score = scorer.score(nxt) if scorer is not None else 0.0
-                kept = _freeze(nxt, names) if freeze else nxt
-                kids.append((choice_id, self.events, k, score, kept))
-            out.append((state.scene, seen_events, kids))
+                kids.append((i, k, scorer.score(nxt) if scorer is not None else 0.0, nxt))
+            out.append((self.events, kids))
         self.events = []
         return out
 
     def playthroughs(self, runs: int, seed: int) -> tuple[Playthroughs, list[tuple]]:
+        """The reading report's playthroughs; their choices do not count as taken."""
+        self.sends_taken = False
         self.reset({sid: frozenset(ids) for sid, ids in self.arms.by_scene.items() if ids})
         self.events = []
         out = random_playthroughs(self.story, runs, seed, self)
@@ -586,23 +604,23 @@ class _Holder:
     def expand(self, incoming: list[tuple[int, Any]], uncovered: dict[str, frozenset[int]],
                guide: str | None, breadth_first: bool) -> list[tuple]:
         """Expand the states held and ``incoming`` ((position, state) pairs) in position
-        order: per state its position, scene, visit events and, per choice, (choice, events
-        of taking it, key or None, score), keeping the new states until ``keep``."""
+        order: per state its position, the events of visiting it and taking its choices,
+        and per new state (choice index, key, score), keeping the new states until
+        ``keep``. A beam search gets hashes of the keys: smaller, and enough to tell
+        apart the few hundred states of a level."""
         self.held += [(pos, _thaw(item, self.names)) for pos, item in incoming]
         self.held.sort(key=lambda held: held[0])
         states = [state for _pos, state in self.held]
         out = []
-        for (pos, _state), (scene, events, kids) in zip(
-                self.held, self.recorder.expand(states, uncovered, guide, breadth_first,
-                                                freeze=False), strict=True):
+        for (pos, _state), (events, kids) in zip(
+                self.held, self.recorder.expand(states, uncovered, guide, breadth_first),
+                strict=True):
             slim = []
-            for i, (choice_id, taken, k, score, nxt) in enumerate(kids):
-                if k is not None:
-                    self.made[(pos, i)] = nxt
-                    if not breadth_first:
-                        k = hash(k)  # same in every forked worker: the main process dedups
-                slim.append((choice_id, taken, k, score))
-            out.append((pos, scene, events, slim))
+            for i, k, score, nxt in kids:
+                self.made[(pos, i)] = nxt
+                # hash() is the same in every forked worker; the main process dedups
+                slim.append((i, k if breadth_first else hash(k), score))
+            out.append((pos, events, slim))
         self.held = []
         return out
 
@@ -753,16 +771,14 @@ def _breadth_first(story: Story, tracker: _Tracker, key: StateKey, max_states: i
     size = len(starts)
     while size:
         after: list[tuple[int, int]] = []
-        for pos, scene, events, kids in levels.expand(size, tracker.uncovered_now(), None,
-                                                      breadth_first=True):
+        for pos, events, kids in levels.expand(size, tracker.uncovered_now(), None,
+                                               breadth_first=True):
             report.states_explored += 1
             if progress is not None and report.states_explored % 1000 == 0:
                 progress(report.states_explored, size + len(after))
             tracker.apply(events)
-            for i, (choice_id, taken, k, _score) in enumerate(kids):
-                tracker.taken.add((scene, choice_id))
-                tracker.apply(taken)
-                if k is None or k in seen:
+            for i, k, _score in kids:
+                if k in seen:
                     continue
                 if len(seen) >= max_states:
                     report.exhaustive = False
@@ -876,14 +892,12 @@ def _beam_search(story: Story, tracker: _Tracker, levels: _Levels, target: str,
             return
         seen: set[int] = set()
         candidates = []
-        for pos, scene, events, kids in levels.expand(size, tracker.uncovered_now(), target,
-                                                      breadth_first=False):
+        for pos, events, kids in levels.expand(size, tracker.uncovered_now(), target,
+                                               breadth_first=False):
             tracker.report.states_visited += 1
             tracker.apply(events)
-            for i, (choice_id, taken, h, score) in enumerate(kids):
-                tracker.taken.add((scene, choice_id))
-                tracker.apply(taken)
-                if h is not None and h not in seen:
+            for i, h, score in kids:
+                if h not in seen:
                     seen.add(h)
                     candidates.append((score, pos, i))
         candidates.sort(key=lambda c: c[0], reverse=True)
