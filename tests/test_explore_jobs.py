@@ -186,6 +186,12 @@ def test_cli_reports_speed_and_rejects_bad_jobs(make_story, capsys):
     main(["explore", str(root), "--jobs", "2", "--json"])
     data = json.loads(capsys.readouterr().out)
     assert data["states_per_second"] > 0 and data["jobs"] in (1, 2)
+    reports = []
+    for jobs in ([], ["--jobs", "1"]):  # by default, every core this process may use
+        main(["explore", str(root), "--json", *jobs])
+        data = json.loads(capsys.readouterr().out)
+        reports.append({k: v for k, v in data.items() if k not in TIMING})
+    assert reports[0] == reports[1]
     with pytest.raises(SystemExit):
         main(["explore", str(root), "--jobs", "0"])
     assert "--jobs" in capsys.readouterr().err

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -131,6 +132,14 @@ def _progress_printer():
         print("\r" + " " * 60 + "\r", end="", file=sys.stderr, flush=True)
 
     return show, clear
+
+
+def _cores() -> int:
+    """The cores this process may run on (taskset and containers narrow them)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on every platform
+        return os.cpu_count() or 1
 
 
 def _jobs(text: str) -> int:
@@ -480,10 +489,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--write-recordings", metavar="DIR", nargs="?", const="",
                    help="write the shortest path to each ending as a recording in DIR "
                    "(default: the story's recordings/ folder)")
-    p.add_argument("--jobs", type=_jobs, default=1, metavar="N",
-                   help="worker processes for large searches; the findings are the same "
-                   "for any N (default 1: on the built-in story more workers are not "
-                   "faster yet, see docs/performance.md)")
+    p.add_argument("--jobs", type=_jobs, default=_cores(), metavar="N",
+                   help="processes to search with; the findings are the same for any N "
+                   "(default: the cores this process may use, here %(default)s)")
     p.set_defaults(func=cmd_explore)
 
     p = command("replay", "replay a recording headless and print the transcript")
