@@ -156,7 +156,7 @@ def test_a_failing_worker_is_an_error_not_a_hang():
         assert team.call("ask", [(1,), (2,)]) == [10, 5]
 
 
-@pytest.mark.parametrize("example", ["first_day", "missing_letter"])
+@pytest.mark.parametrize("example", ["first_day", "missing_letter", "hall_pass"])
 def test_examples_same_on_two_workers(every_level_in_workers, example):
     story = load_story_or_raise(ROOT / "examples" / example)
     assert _report(story, 2) == _report(story, 1)
