@@ -5,7 +5,7 @@
 `explore` runs as the CLI runs it (breadth-first to 20,000 states, beam searches,
 200 random runs, the guided search, 200 playthroughs), jobs=1 and jobs=N interleaved,
 R rounds; every report must be identical apart from its timings. Two measures (the
-critical path's median is printed first: bench/aims.py reads it):
+lines' wording is what bench/aims.py reads):
 
 - critical path (CPU time; holds on a busy machine): jobs=1 in this process, its CPU
   time; jobs=N with each worker timing the CPU it spends on each call, so the time N
@@ -113,9 +113,9 @@ def main() -> None:
         many, every, data_n = in_process(story, args.jobs)
         reports += [_same(data), _same(data_n)]
         cpu_ratios.append(one / many)
-        print(f"  round {i + 1} critical path, jobs=1: {one:6.2f} s wall on idle cores "
-              f"(CPU estimate; {data['states_per_second']:,} states/s), jobs={args.jobs}: "
-              f"{many:6.2f} s wall on idle cores (all processes {every:.2f} s CPU, "
+        print(f"  round {i + 1} critical path: jobs=1 {one:6.2f} s (the wall time idle cores "
+              f"would take, from CPU times; {data['states_per_second']:,} states/s), "
+              f"jobs={args.jobs} {many:6.2f} s (all processes {every:.2f} s CPU, "
               f"{data_n['jobs']} used): {cpu_ratios[-1]:.2f}x")
         if args.no_wall:
             continue
@@ -123,7 +123,7 @@ def main() -> None:
         wall_many, data_n = subprocess_wall(args.story, args.jobs)
         reports += [_same(data), _same(data_n)]
         wall_ratios.append(wall_one / wall_many)
-        print(f"  round {i + 1} measured, one core with jobs=1 {wall_one:6.2f} s, "
+        print(f"  round {i + 1} wall clock: jobs=1 on one core {wall_one:6.2f} s, "
               f"jobs={args.jobs} {wall_many:6.2f} s ({data_n['states_per_second']:,} "
               f"states/s): {wall_ratios[-1]:.2f}x; load average {os.getloadavg()[0]:.1f}")
     same = all(r == reports[0] for r in reports)
