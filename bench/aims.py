@@ -256,9 +256,9 @@ def explore_cores(repeat: int) -> list[Row]:
     wall = re.search(r"wall clock: median ([0-9.]+)x", out.stdout)
     critical = re.search(r"critical path \(CPU time\): median ([0-9.]+)x", out.stdout)
     if wall or critical:
-        pairs = re.findall(r"wall clock: jobs=1 on one core +([0-9.]+) s, jobs=\d+ +([0-9.]+) s",
-                           out.stdout)
-        paths = re.findall(r"critical path: jobs=1 +([0-9.]+) s.*?jobs=\d+ +([0-9.]+) s",
+        pairs = re.findall(r"(?:wall clock: jobs=1 on one core|measured, one core with jobs=1)"
+                           r" +([0-9.]+) s, jobs=\d+ +([0-9.]+) s", out.stdout)
+        paths = re.findall(r"critical path,? jobs=1:? +([0-9.]+) s.*?jobs=\d+:? +([0-9.]+) s",
                            out.stdout)
     else:  # the bench's first output: one wall-clock figure
         wall = re.search(r"median ([0-9.]+)x", out.stdout)
