@@ -258,7 +258,7 @@ def explore_cores(repeat: int) -> list[Row]:
     if wall or critical:
         pairs = re.findall(r"(?:wall clock: jobs=1 on one core|measured, one core with jobs=1)"
                            r" +([0-9.]+) s, jobs=\d+ +([0-9.]+) s", out.stdout)
-        paths = re.findall(r"critical path,? jobs=1:? +([0-9.]+) s.*?jobs=\d+:? +([0-9.]+) s",
+        paths = re.findall(r"critical path[,:]? jobs=1:? +([0-9.]+) s.*?jobs=\d+:? +([0-9.]+) s",
                            out.stdout)
     else:  # the bench's first output: one wall-clock figure
         wall = re.search(r"median ([0-9.]+)x", out.stdout)
