@@ -184,6 +184,14 @@ class BranchMemory:
         if count or choice_id not in entry.taken:
             entry.taken[choice_id] = entry.taken.get(choice_id, 0) + 1
 
+    def _visit(self, scene_id: str, now: str, count: bool) -> SceneMemory:
+        entry = self.scenes.setdefault(scene_id, SceneMemory())
+        if count or entry.visits == 0:
+            entry.visits += 1
+        if not entry.first_seen:
+            entry.first_seen = now
+        return entry
+
     def _pass(self, story: Story, state: GameState, now: str, count: bool = True) -> None:
         """The scenes a fallback carried the player through on the way to ``state``:
         read and left by the fallback, so visited and taken, but never an arrival (a
@@ -192,11 +200,7 @@ class BranchMemory:
             scene = story.scenes.get(key.scene)
             if scene is None:
                 continue
-            entry = self.scenes.setdefault(key.scene, SceneMemory())
-            if count or entry.visits == 0:
-                entry.visits += 1
-            if not entry.first_seen:
-                entry.first_seen = now
+            entry = self._visit(key.scene, now, count)
             fallback = next((c for c in scene.choices if c.id == key.choice), None)
             if fallback is not None:
                 # its label as written: the state it was shown in is gone
@@ -208,11 +212,7 @@ class BranchMemory:
         scene = story.scenes.get(state.scene)
         if scene is None:
             return
-        entry = self.scenes.setdefault(state.scene, SceneMemory())
-        if count or entry.visits == 0:
-            entry.visits += 1
-        if not entry.first_seen:
-            entry.first_seen = now
+        entry = self._visit(state.scene, now, count)
         arrival = Arrival(state.seed, tuple(state.path))
         if count or entry.arrival is None:
             entry.arrival = arrival
