@@ -168,7 +168,10 @@ async def test_files_changed_outside_the_editor_are_checked_again(client, scaffo
     uri = open_file(client, scenes)
     assert await diagnostics(client, uri) == []
     manifest = scaffolded / "story.yaml"
-    manifest.write_text(manifest.read_text().replace("start: cafeteria", "start: cafe"))
+    # replaced whole, as a checkout does (a check still running must not read half a file)
+    edited = manifest.with_name("story.yaml.new")
+    edited.write_text(manifest.read_text().replace("start: cafeteria", "start: cafe"))
+    edited.replace(manifest)
     client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams([
         types.FileEvent(manifest.as_uri(), types.FileChangeType.Changed)]))
     found = await diagnostics(client, manifest.as_uri(), lambda ds: bool(ds))

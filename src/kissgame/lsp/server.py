@@ -91,6 +91,9 @@ class StoryServer(LanguageServer):
 
     def schedule(self, folder: StoryFolder, delay: float = DEBOUNCE_SECONDS) -> None:
         loop = asyncio.get_running_loop()
+        # A check already running read the files before this change: its findings
+        # are stale and must not replace what the editor shows (the coming one will).
+        self._generation[folder.root] = self._generation.get(folder.root, 0) + 1
         pending = self._pending.pop(folder.root, None)
         if pending is not None:
             pending.cancel()
