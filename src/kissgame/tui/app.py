@@ -100,7 +100,8 @@ class KissApp(App[int]):
         Binding("f12", "debug_overlay", "Debug", show=False, id="debug"),
     ]
 
-    state: reactive[GameState | None] = reactive(None, always_update=True, init=False)
+    state: reactive[GameState | None] = reactive(None, always_update=True, init=False,
+                                                  repaint=False)
     """The session's state, mirrored for ``watch``. Change it through the methods."""
 
     def __init__(self, session: Session, story_root: Path, *,

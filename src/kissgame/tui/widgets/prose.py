@@ -6,7 +6,9 @@ import re
 import zlib
 
 from rich.color import Color, ColorParseError
-from rich.console import Group
+from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.measure import Measurement
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.containers import VerticalScroll
@@ -89,6 +91,30 @@ def beat_parts(beat: Beat) -> list[Text]:
     return parts
 
 
+class RenderedOnce:
+    """A renderable that keeps its segments for the last width it was rendered at.
+
+    Textual renders a Rich renderable once to measure its height and again to paint it,
+    and a choice lays the play screen out twice (the scrolling panel's size changes);
+    the prose is the costliest thing on the screen, so it is rendered once per width."""
+
+    def __init__(self, renderable: Group) -> None:
+        self._renderable = renderable
+        self._key: tuple[object, ...] | None = None
+        self._segments: list[Segment] = []
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        key = (options.max_width, options.min_width, options.justify, options.overflow,
+               options.no_wrap, options.highlight)
+        if key != self._key:
+            self._segments = list(console.render(self._renderable, options))
+            self._key = key
+        yield from self._segments
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement.get(console, options, self._renderable)
+
+
 class ProsePanel(VerticalScroll, can_focus=False):
     """Scrollable prose (scrolled by the play screen's keys, so focus can stay on the
     choices). ``show`` replaces the text; ``complete`` ends a reveal at once."""
@@ -162,7 +188,7 @@ class ProsePanel(VerticalScroll, can_focus=False):
                 spaced.append(Text(""))
             spaced.append(part)
         for text in self.query("#prose-text").results(Plain):
-            text.update(Group(*spaced))
+            text.update(RenderedOnce(Group(*spaced)))
 
     def _stop(self) -> None:
         if self._timer is not None:
