@@ -12,6 +12,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.widget import Widget
 from textual.widgets import Footer
 
 from ...engine import Beat, GameState, Story
@@ -91,6 +92,7 @@ class PlayScreen(HostScreen):
         self._episode: str | None = None
         self._beat: Beat | None = None
         self._shown: GameState | None = None
+        self._widgets: dict[object, Widget | None] = {}
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="scene-bar"):
@@ -137,7 +139,13 @@ class PlayScreen(HostScreen):
         """The widget, or None while the screen is being built or torn down."""
         if not self.is_attached:
             return None
-        return next(iter(self.query(selector or kind).results(kind)), None)
+        # Remembered: a query walks the whole screen, and a choice asks for ten widgets.
+        key = selector or kind
+        widget = self._widgets.get(key)
+        if widget is None or not widget.is_attached:
+            widget = next(iter(self.query(selector or kind).results(kind)), None)
+            self._widgets[key] = widget
+        return widget
 
     def _apply_width(self) -> None:
         prose = self._one(ProsePanel)
