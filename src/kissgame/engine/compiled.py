@@ -23,7 +23,7 @@ from collections.abc import Callable, Hashable
 from types import ModuleType
 from typing import Any, cast
 
-from .expr import MAX_INT, Assign, EvalContext, Expr, Value, ValueType
+from .expr import MAX_INT, Assign, EvalContext, Expr, Value, ValueType, compile_logic
 from .ir import Binary, Call, Compare, Const, Logic, Node, Unary, Var, walk
 from .model import Block, Choice, ConditionalBlock, Dialogue, Narration, Scene, Story
 from .state import GameState, OnceKey, successor
@@ -121,23 +121,7 @@ def _fast(node: Node) -> Fn | None:
         parts = [_fast(n) for n in logic.operands]
         if any(p is None for p in parts):
             return None
-        fns = cast(list[Fn], parts)
-        if len(fns) == 2:
-            p, q = fns
-            if logic.op == "and":
-                return lambda ctx: p(ctx) and q(ctx)
-            return lambda ctx: p(ctx) or q(ctx)
-        stop_when = logic.op == "or"
-
-        def chain(ctx: EvalContext) -> Any:
-            result: Any = not stop_when
-            for part in fns:
-                result = part(ctx)
-                if bool(result) is stop_when:
-                    return result
-            return result
-
-        return chain
+        return compile_logic(logic.op, cast(list[Fn], parts))
     if kind is Binary:
         binary = cast(Binary, node)
         op = _WHOLE.get(binary.op)

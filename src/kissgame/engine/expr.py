@@ -581,7 +581,7 @@ def _compile(node: Node, expr: Expr) -> Compiled:
         case Binary():
             return _compile_binop(node, expr)
         case Logic(op=op, operands=operands):
-            return _compile_logic(op, [_compile(n, expr) for n in operands])
+            return compile_logic(op, [_compile(n, expr) for n in operands])
         case Compare():
             return _compile_compare(node, expr)
         case Call():
@@ -589,7 +589,8 @@ def _compile(node: Node, expr: Expr) -> Compiled:
     raise AssertionError(f"unknown IR node {node!r}")
 
 
-def _compile_logic(op: str, parts: list[Compiled]) -> Compiled:
+def compile_logic(op: str, parts: list[Compiled]) -> Compiled:
+    """``and``/``or`` over compiled parts, stopping at the first that decides."""
     if len(parts) == 2:  # the common case, without the loop
         a, b = parts
         if op == "and":
