@@ -22,7 +22,8 @@ compared with figures of the same run. Steps and the aim each one checks:
    identical reports checked there). Aim: >= 1.7x.
 5. Key to painted frame in a real 80x24 pseudo-terminal (bench/key_bench.py, no Pilot)
    against a minimal Textual app whose one Static changes (a screenful, and a line).
-   Aim: within 2x.
+   Aim: within 2x of the screenful (a choice paints a new screenful of prose); the
+   one-line repaint is shown for context.
 6. Disk writes while keys are pressed every 50 ms (bench/session_bench.py): fsyncs per
    second of branch memory and autosaves together, and on the UI thread. Aim: at most
    1 a second, none on the UI thread.
@@ -296,12 +297,14 @@ def key_to_frame(presses: int) -> list[Row]:
         f"(a screenful) {ms['screen']:.1f} ms (p90 {p90['screen']:.1f}), minimal app (a line)"
         f" {ms['line']:.1f} ms (p90 {p90['line']:.1f}); next scene's title in "
         f"{data['seen']}/{data['presses']} frames")
+    # The aim is read against the minimal app repainting a screenful: a choice paints a
+    # new screenful of prose, so that is the same work. One changed line is context.
     return [Row(f"key to painted frame vs a minimal Textual app ({what})",
                 f"{ms['kissgame']:.1f} ms", f"minimal {ms[name]:.1f} ms",
                 data["ratio"][name], 2.0,
-                note=f"paired median {data['paired_ratio'][name]:.2f}x")
-            for name, what in (("screen", "one Static, a screenful"),
-                               ("line", "one Static, a line"))]
+                note=f"paired median {data['paired_ratio'][name]:.2f}x", info=context)
+            for name, what, context in (("screen", "one Static, a screenful", False),
+                                        ("line", "one Static, a line", True))]
 
 
 def disk_writes(secs: float) -> list[Row]:
