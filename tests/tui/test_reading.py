@@ -47,7 +47,11 @@ def play_screen(app) -> PlayScreen:
 
 
 def cue_shown(app) -> bool:
-    return bool(app.screen.query_one("#more-cue", Plain).display)
+    """The "more below" cue is on the text panel's last row."""
+    prose = app.screen.query_one(ProsePanel)
+    bottom = prose.render_line(prose.size.height - 1).text
+    assert prose.more_below == ("more below" in bottom)
+    return prose.more_below
 
 
 async def test_reading_a_long_scene_by_keyboard_then_choosing(tmp_path):
@@ -65,6 +69,11 @@ async def test_reading_a_long_scene_by_keyboard_then_choosing(tmp_path):
         assert choices.region.bottom <= 23 and choices.region.height >= 5  # all shown
         first_prompt = str(choices.get_option_at_index(0).prompt)
         assert "eighty columns" in first_prompt  # the long label is not cut: it wraps
+        height = prose.size.height
+        await pilot.press("pagedown")  # a page is the height less the cue's row:
+        assert prose.scroll_y == height - 1  # the line under the cue is now on top
+        await pilot.press("pageup")
+        assert prose.scroll_y == 0
         pages = 0
         while cue_shown(app) and pages < 50:
             await pilot.press("pagedown" if pages % 2 else "space")
@@ -89,11 +98,12 @@ async def test_text_width_setting(story_root):
     async with app.run_test(size=(160, 50)) as pilot:
         await pilot.press("enter")
         await settle(pilot)
-        text = app.screen.query_one("#prose-text", Plain)
-        assert text.size.width == 70
+        prose = app.screen.query_one(ProsePanel)
+        assert prose.text_width == 70
+        assert max(len(line.rstrip()) for line in prose.plain.splitlines()) <= 70
         app.apply_settings(app.settings.with_(text_width=0))
         await settle(pilot)
-        assert text.size.width > 100
+        assert prose.text_width > 100
 
 
 async def test_notebook_scrolls_by_keyboard_and_folds_when_narrow(story_root):
@@ -126,12 +136,14 @@ async def test_a_meter_cue_after_a_choice_does_not_cover_the_choices(story_root)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("enter", "1")
         await settle(pilot)
-        cue = app.screen.query_one("#meter-cue", Plain)
-        assert str(cue.render()) == "Dae + Kitty \u2191  Heart: Dae \u2191"
-        assert cue.region.y == 0  # in the scene bar, above the text and the choices
+        bar = app.screen.query_one("#scene-bar", Plain)
+        assert bar.content.cue.plain == "Dae + Kitty \u2191  Heart: Dae \u2191"
+        assert bar.region.y == 0  # in the scene bar, above the text and the choices
+        line = "".join(segment.text for segment in bar.render_line(0))
+        assert len(line) == 78 and line.endswith("Dae + Kitty \u2191  Heart: Dae \u2191")
         await pilot.press("r", "2")  # sneak: only the rules meter moves
         await settle(pilot)
-        assert str(cue.render()) == "Rules broken \u2191"
+        assert bar.content.cue.plain == "Rules broken \u2191"
 
 
 async def test_continue_label_never_pushes_the_menu_out_of_view(tmp_path):

@@ -7,6 +7,7 @@ while the choice list keeps focus, so arrows and Enter pick a choice.
 
 from __future__ import annotations
 
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
@@ -30,7 +31,6 @@ ENDING_ACTIONS = [
     ("new", "Play again from the start"),
     ("title", "Back to the title screen"),
 ]
-MORE_BELOW = "\u25bc more below \u00b7 PgDn/Space to read on"
 
 
 def _pick_bindings() -> list[Binding]:
@@ -50,6 +50,46 @@ def meter_cue(story: Story, before: GameState, after: GameState) -> Text:
             cue.append(" \u2191" if new > old else " \u2193",
                        "bold green" if new > old else "bold red")
     return cue
+
+
+class SceneBar:
+    """The scene bar's one line: the title on the left, cut with an ellipsis, and the
+    meter cue on the right (at most 60% of the bar). One widget draws both, so its size
+    never changes with them (a size change costs the screen a second layout)."""
+
+    def __init__(self, title: Text, cue: Text) -> None:
+        self.title, self.cue = title, cue
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, SceneBar) and self.title == other.title
+                and self.cue == other.cue)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = options.max_width
+        cue = self.cue.copy()
+        cue_width = min(cue.cell_len + 2, int(width * 0.6))
+        cue.truncate(max(0, cue_width - 2), overflow="ellipsis")
+        title = self.title.copy()
+        title.truncate(max(0, width - cue_width), overflow="ellipsis", pad=True)
+        line = Text(no_wrap=True, overflow="ellipsis", end="")
+        line.append_text(title)
+        line.append(" " * (width - title.cell_len - cue.cell_len))
+        line.append_text(cue)
+        yield line
+
+
+class Body(Horizontal):
+    """The text and the notebook side by side.
+
+    Its height follows the choice list's. Textual asks for a second layout pass (a
+    second frame, one screen update tick later) whenever a widget's virtual size
+    changes in a layout, even for a plain container like this one whose children were
+    just arranged at that very size; so this one records its new size without asking.
+    (Relies on Textual 8.2's ``Widget._size_updated``; pinned in pyproject.toml.)"""
+
+    def _size_updated(self, size, virtual_size, container_size,  # noqa: ANN001, ANN202
+                      layout: bool = True):
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
 
 
 class PlayScreen(HostScreen):
@@ -95,13 +135,10 @@ class PlayScreen(HostScreen):
         self._widgets: dict[object, Widget | None] = {}
 
     def compose(self) -> ComposeResult:
-        with Horizontal(id="scene-bar"):
-            yield Plain(id="scene-title")
-            yield Plain(id="meter-cue")
-        with Horizontal(id="play-body"):
+        yield Plain(id="scene-bar")
+        with Body(id="play-body"):
             yield ProsePanel(id="prose")
             yield Notebook(id="notebook")
-        yield Plain(MORE_BELOW, id="more-cue")
         yield ChoiceList(id="choices")
         yield ReloadPanel(id="reload-panel")
         yield Footer()
@@ -112,7 +149,6 @@ class PlayScreen(HostScreen):
         """Below NARROW_BELOW columns the notebook folds away (``n`` shows it in place of
         the story text); wider, it sits beside the story."""
         self.set_class(width < NARROW_BELOW, "narrow")
-        self._update_cue()
 
     def on_resize(self, event: events.Resize) -> None:
         self._fit(event.size.width)
@@ -123,10 +159,6 @@ class PlayScreen(HostScreen):
     def on_mount(self) -> None:
         self._fit(self.app.size.width)
         self.watch(self.app, "state", self._state_changed, init=False)
-        prose = self._one(ProsePanel)
-        if prose is not None:
-            self.watch(prose, "scroll_y", self._cue_later, init=False)
-            self.watch(prose, "virtual_size", self._cue_later, init=False)
         self._apply_width()
         reload_panel = self._one(ReloadPanel)
         if reload_panel is not None:
@@ -152,17 +184,6 @@ class PlayScreen(HostScreen):
         if prose is not None:
             prose.set_measure(self.host.settings.text_width)
 
-    def _cue_later(self, _value: object = None) -> None:
-        # Deferred: the panel's sizes are only all updated after the watchers run.
-        self.call_later(self._update_cue)
-
-    def _update_cue(self) -> None:
-        prose, cue = self._one(ProsePanel), self._one(Plain, "#more-cue")
-        if prose is None or cue is None:
-            return
-        cue.display = (prose.display and prose.max_scroll_y > 0
-                       and prose.scroll_y < prose.max_scroll_y)
-
     # -- rendering --------------------------------------------------------------------
 
     def _state_changed(self, state: GameState | None) -> None:
@@ -179,15 +200,17 @@ class PlayScreen(HostScreen):
         if beat.title:
             bar.append(f"  \u00b7  {beat.title}")
         bar.append(f"   choice {state.turn}" if state.turn else "", "dim")
-        widgets = (self._one(Plain, "#scene-title"), self._one(Plain, "#meter-cue"),
-                   self._one(ProsePanel), self._one(ChoiceList), self._one(Notebook))
-        title, cue, prose, choices, notebook = widgets
+        widgets = (self._one(Plain, "#scene-bar"), self._one(ProsePanel),
+                   self._one(ChoiceList), self._one(Notebook))
+        scene_bar, prose, choices, notebook = widgets
         if any(widget is None for widget in widgets):
             return
-        title.update(bar)
         moved_on = (previous is not None and previous.seed == state.seed
                     and state.path[:-1] == previous.path and len(state.path) > 0)
-        cue.update(meter_cue(story, previous, state) if moved_on and previous else "")
+        shown_bar = SceneBar(bar, meter_cue(story, previous, state)
+                             if moved_on and previous else Text())
+        if shown_bar != scene_bar.content:
+            scene_bar.update(shown_bar, layout=False)  # one line, whatever it says
         parts = []
         if beat.episode_title and beat.episode_id != self._episode:
             parts.append(title_card(beat))
@@ -201,7 +224,6 @@ class PlayScreen(HostScreen):
             choices.show_choices(beat.choices)
         choices.border_title = "What now?" if beat.ended else "Choose"
         notebook.show(story, state)
-        self.call_after_refresh(self._update_cue)
 
     # -- input ----------------------------------------------------------------------------
 
@@ -275,7 +297,6 @@ class PlayScreen(HostScreen):
 
     def action_toggle_notebook(self) -> None:
         self.toggle_class("notebook-toggled")
-        self._update_cue()
 
     def action_menu(self) -> None:
         if self.has_class("narrow") and self.has_class("notebook-toggled"):

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
@@ -68,6 +68,22 @@ class ChoiceList(MenuList):
         super().__init__(id=id, classes=classes)
         self.showing_actions = False
         self._values: list[str] = []
+        self._options_width = -1
+
+    @property
+    def allow_vertical_scroll(self) -> bool:
+        # Its scroll bar is off (overflow hidden in app.tcss): Textual showed it for a
+        # moment while new options met the old height, and hiding it again cost the
+        # screen a second layout on every choice. Keys and the wheel still scroll.
+        return self.max_scroll_y > 0 and not self._check_disabled()
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Textual's list forgets its rendered options on every resize, and repaints
+        # after the frame that resized it: a second frame on every choice that changes
+        # the number of options. Options change shape only with the width.
+        if event.size.width == self._options_width:
+            event.prevent_default()
+        self._options_width = event.size.width
 
     def show_choices(self, choices: Sequence[ChoiceView]) -> None:
         options = []

@@ -81,5 +81,7 @@ class Notebook(VerticalScroll, can_focus=True):
         yield Plain(id="notebook-text")
 
     def show(self, story: Story, state: GameState) -> None:
+        shown = notebook_text(story, state)
         for text in self.query("#notebook-text").results(Plain):
-            text.update(notebook_text(story, state))
+            if shown != text.content:  # unchanged: no repaint, no layout
+                text.update(shown)

@@ -6,16 +6,17 @@ import re
 import zlib
 
 from rich.color import Color, ColorParseError
-from rich.console import Console, ConsoleOptions, Group, RenderResult
-from rich.measure import Measurement
+from rich.console import Group
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.containers import VerticalScroll
+from textual import events
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 from textual.timer import Timer
 
 from ...engine import Beat
-from .plain import Plain
 
 _EMPHASIS = re.compile(r"\*\*([^*\n]+)\*\*|\*([^*\n]+)\*")
 _FALLBACK_COLORS = ("#ff6fa5", "#6fb7ff", "#c792ea", "#ffcb6b", "#7fdbca", "#f78c6c",
@@ -91,33 +92,23 @@ def beat_parts(beat: Beat) -> list[Text]:
     return parts
 
 
-class RenderedOnce:
-    """A renderable that keeps its segments for the last width it was rendered at.
-
-    Textual renders a Rich renderable once to measure its height and again to paint it,
-    and a choice lays the play screen out twice (the scrolling panel's size changes);
-    the prose is the costliest thing on the screen, so it is rendered once per width."""
-
-    def __init__(self, renderable: Group) -> None:
-        self._renderable = renderable
-        self._key: tuple[object, ...] | None = None
-        self._segments: list[Segment] = []
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        key = (options.max_width, options.min_width, options.justify, options.overflow,
-               options.no_wrap, options.highlight)
-        if key != self._key:
-            self._segments = list(console.render(self._renderable, options))
-            self._key = key
-        yield from self._segments
-
-    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
-        return Measurement.get(console, options, self._renderable)
+MORE_BELOW = "\u25bc more below \u00b7 PgDn/Space to read on"
+BAR_GUTTER = 3
+"""Columns right of the text: two of space and the scroll bar's one."""
 
 
-class ProsePanel(VerticalScroll, can_focus=False):
+class ProsePanel(ScrollView, can_focus=False):
     """Scrollable prose (scrolled by the play screen's keys, so focus can stay on the
-    choices). ``show`` replaces the text; ``complete`` ends a reveal at once."""
+    choices). ``show`` replaces the text; ``complete`` ends a reveal at once.
+
+    It draws its own lines (Textual's Line API): the text is rendered once per width,
+    and the panel's size never follows the text, so a new scene is a repaint of the
+    panel and not a new layout of the screen (each layout pass costs a frame). For the
+    same reason it draws its own scroll bar and, while there is more text below, a
+    "more below" cue on its last row: Textual's scroll bar widget and a separate cue
+    widget change size or visibility with the text, which needs another layout."""
+
+    COMPONENT_CLASSES = {"prose--cue", "prose--bar", "prose--thumb"}
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -126,15 +117,23 @@ class ProsePanel(VerticalScroll, can_focus=False):
         self._shown = 0.0
         self._cps = 0
         self._timer: Timer | None = None
-
-    def compose(self):
-        yield Plain(id="prose-text")
+        self._measure = 0
+        self._group: Group = Group()
+        self._lines: list[Strip] = []
+        self._lines_width = -1
 
     def set_measure(self, columns: int) -> None:
         """The widest the text gets (0: the whole panel); a comfortable measure reads
         better than a line across a wide terminal."""
-        for text in self.query("#prose-text").results(Plain):
-            text.styles.max_width = columns if columns > 0 else None
+        if columns != self._measure:
+            self._measure = columns
+            self._relines()
+
+    @property
+    def text_width(self) -> int:
+        """The columns the text is wrapped at (0 before the first layout)."""
+        room = max(0, self.size.width - BAR_GUTTER)
+        return min(room, self._measure) if self._measure > 0 else room
 
     @property
     def revealing(self) -> bool:
@@ -145,14 +144,34 @@ class ProsePanel(VerticalScroll, can_focus=False):
         """Everything the panel will show once revealed, as plain text (for tests)."""
         return "\n\n".join(part.plain for part in self._parts)
 
+    @property
+    def more_below(self) -> bool:
+        """The text goes on below the panel (the cue on its last row says so)."""
+        return self.display and self.scroll_y < self.max_scroll_y
+
+    @property
+    def allow_vertical_scroll(self) -> bool:
+        # Textual's own scroll bar is off (overflow hidden); the text still scrolls.
+        return self.max_scroll_y > 0 and not self._check_disabled()
+
+    def scroll_page_down(self, *, animate: bool = True, **_kwargs: object) -> None:
+        """A page is the panel's height less the cue's row: no line hides under it."""
+        self.scroll_to(y=self.scroll_y + self._page, animate=animate, force=True)
+
+    def scroll_page_up(self, *, animate: bool = True, **_kwargs: object) -> None:
+        self.scroll_to(y=self.scroll_y - self._page, animate=animate, force=True)
+
+    @property
+    def _page(self) -> int:
+        return max(1, self.size.height - 1)
+
     def show(self, parts: list[Text], cps: int = 0, keep: int = 0) -> None:
         """Show the paragraphs ``parts``; reveal them at ``cps`` characters a second,
         after the first ``keep`` paragraphs, which appear at once (the episode card)."""
         self._stop()
         self._parts = parts
         self._total = sum(len(part) for part in parts)
-        self.scroll_home(animate=False, immediate=True)
-        self.call_after_refresh(self.scroll_home, animate=False)
+        self.scroll_to(y=0, animate=False, force=True)
         kept = sum(len(part) for part in parts[:keep])
         if cps <= 0 or self._total <= kept:
             self._draw(self._total)
@@ -187,8 +206,62 @@ class ProsePanel(VerticalScroll, can_focus=False):
             if index:
                 spaced.append(Text(""))
             spaced.append(part)
-        for text in self.query("#prose-text").results(Plain):
-            text.update(RenderedOnce(Group(*spaced)))
+        self._group = Group(*spaced)
+        self._relines()
+
+    def _relines(self) -> None:
+        """Render the text at the panel's width; the virtual size follows it."""
+        self._lines_width = -1
+        self._render_lines()
+        self.refresh()
+
+    def _render_lines(self) -> None:
+        width = self.text_width
+        if width == self._lines_width:
+            return
+        self._lines_width = width
+        if width <= 0:
+            self._lines = []
+        else:
+            console = self.app.console
+            options = console.options.update(width=width, min_width=width, height=None,
+                                             highlight=False, markup=False)
+            self._lines = [Strip(line, width)
+                           for line in console.render_lines(self._group, options, pad=True)]
+        size = Size(width, len(self._lines))
+        if size != self.virtual_size:
+            self.virtual_size = size
+        if self.scroll_y > self.max_scroll_y:
+            self.scroll_to(y=self.max_scroll_y, animate=False, force=True)
+
+    def on_resize(self, _event: events.Resize) -> None:
+        if self.text_width != self._lines_width:
+            self._render_lines()
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        self.refresh()  # the scroll bar and the cue follow the position
+
+    def render_line(self, y: int) -> Strip:
+        width, height = self.size
+        self._render_lines()
+        top = round(self.scroll_y)
+        if y == height - 1 and top < self.max_scroll_y:
+            cue = self.get_component_rich_style("prose--cue")
+            return Strip([Segment(MORE_BELOW, cue)]).adjust_cell_length(width, cue)
+        base = self.rich_style
+        index = top + y
+        line = self._lines[index] if index < len(self._lines) else Strip.blank(0)
+        text = line.apply_style(base).adjust_cell_length(width - 1, base)
+        return Strip.join([text, Strip([self._bar_cell(y, height)])])
+
+    def _bar_cell(self, y: int, height: int) -> Segment:
+        total = len(self._lines)
+        if total <= height:
+            return Segment(" ", self.rich_style)
+        thumb = max(1, round(height * height / total))
+        start = round((height - thumb) * self.scroll_y / max(1, self.max_scroll_y))
+        part = "prose--thumb" if start <= y < start + thumb else "prose--bar"
+        return Segment(" ", self.get_component_rich_style(part))
 
     def _stop(self) -> None:
         if self._timer is not None:
