@@ -36,8 +36,10 @@ from kissgame.loader import load_story_or_raise
 ROOT = Path(__file__).resolve().parents[1]
 TIMINGS = ("seconds", "states_per_second", "states_per_second_breadth_first", "jobs")
 WORKERS = {"critical": 0.0, "total": 0.0}
+BUSY: dict[int, float] = {}
+"""CPU seconds per worker since the last point where the main process waited for all."""
 
-_serve, _call = team._serve, team.Team.call
+_serve, _call, _answer = team._serve, team.Team.call, team.Team.answer
 
 
 class _Timed:
@@ -60,13 +62,26 @@ def _timed_serve(make: team.Member, worker: int, jobs: int, pipe: Any) -> None:
     _serve(lambda w, n: _Timed(make(w, n)), worker, jobs, pipe)
 
 
+def _timed_answer(self: team.Team, worker: int) -> Any:
+    cpu, value = _answer(self, worker)
+    BUSY[worker] = BUSY.get(worker, 0.0) + cpu
+    WORKERS["total"] += cpu
+    return value
+
+
+def _all_waited() -> None:
+    """The busiest worker's CPU since the last such point is on the critical path."""
+    WORKERS["critical"] += max(BUSY.values(), default=0.0)
+    BUSY.clear()
+
+
 def _timed_call(self: team.Team, name: str, args: list[tuple[Any, ...]]) -> list[Any]:
+    # Calls that answer in member order end at a barrier; answers that come in whatever
+    # order (a beam search per worker) add up per worker until the next barrier.
+    _all_waited()
     answers = _call(self, name, args)
-    if self.local is not None:
-        return answers
-    WORKERS["critical"] += max(cpu for cpu, _value in answers)
-    WORKERS["total"] += sum(cpu for cpu, _value in answers)
-    return [value for _cpu, value in answers]
+    _all_waited()
+    return answers
 
 
 def _same(data: dict) -> dict:
@@ -76,9 +91,11 @@ def _same(data: dict) -> dict:
 def in_process(story: Any, jobs: int) -> tuple[float, float, dict]:
     """(critical-path CPU seconds, CPU seconds of every process, report)."""
     WORKERS["critical"] = WORKERS["total"] = 0.0
+    BUSY.clear()
     started = time.process_time()
     report = explore(story, runs=DEFAULT_RUNS, playthroughs=DEFAULT_RUNS, jobs=jobs)
     mine = time.process_time() - started
+    _all_waited()
     return mine + WORKERS["critical"], mine + WORKERS["total"], report.to_dict()
 
 
@@ -103,6 +120,7 @@ def main() -> None:
     args = parser.parse_args()
     team._serve = _timed_serve  # type: ignore[assignment]
     team.Team.call = _timed_call  # type: ignore[method-assign]
+    team.Team.answer = _timed_answer  # type: ignore[method-assign]
     story = load_story_or_raise(args.story)
     print(f"{story.title}: {len(story.scenes)} scenes; jobs=1 vs jobs={args.jobs}, "
           f"{args.repeat} interleaved rounds; {os.cpu_count()} cores; "

@@ -142,6 +142,70 @@ def test_guided_search_finds_the_same_on_any_number_of_workers(make_story, monke
     assert not unguided["runtime_errors"] and not unguided["assumption_failures"]
 
 
+# A walk the breadth-first search cannot finish, to a gate with three endings behind
+# it: the beam search toward "far" also finds "farther", so one process never searches
+# toward "farther", while two start that search ahead of its turn and throw it away.
+RACE_MANIFEST = """\
+format: 1
+id: race
+title: Race
+start: walk
+vars: {n: 0, lit: false, toll: 0}
+endings:
+  far: {title: Far}
+  farther: {title: Farther}
+  lamp: {title: Lamp}
+  quit: {title: Quit}
+"""
+
+RACE = """\
+scenes:
+  - id: walk
+    text: "Mile {n}.{if lit} A lamp burns.{end}"
+    choices:
+      - {label: Step, id: step, to: walk, do: n += 1, if: n < 14}
+      - {label: Light, id: light, to: walk, do: [lit = not lit, toll += 1], if: toll < 9}
+      - {label: Rest, id: rest, to: walk, do: toll += 1, if: toll < 9}
+      - {label: Gate, id: gate, to: gate, if: n >= 10}
+      - {label: Quit, id: quit, to: quit}
+  - id: gate
+    text: "A gate.{if lit} Lit.{end} Toll {10 // (toll - 3)}."
+    choices:
+      - {label: Far, id: far, to: far}
+      - {label: Farther, id: farther, to: farther}
+      - {label: Lamp, id: lamp, to: lamp, if: lit and n >= 13}
+  - id: far
+    ending: far
+  - id: farther
+    ending: farther
+  - id: lamp
+    ending: lamp
+  - id: quit
+    ending: quit
+"""
+
+
+def test_beam_searches_started_ahead_of_their_turn_change_nothing(make_story, monkeypatch):
+    if not can_fork():
+        pytest.skip("no fork here: explore runs in one process")
+    story = load_story_or_raise(make_story(RACE_MANIFEST, RACE))
+    one = _report(story, 1, max_states=12, runs=0, playthroughs=0)
+    assert one["beam_searches"] == 2 and all(e["reached"] for e in one["endings"].values())
+    assert one["endings"]["farther"]["shortest_path"][-2:] == ["gate", "farther"]
+    started: list[str] = []
+    send = Team.send
+
+    def counting(self, worker, name, args):
+        if name == "beam":
+            started.append(args[0])
+        send(self, worker, name, args)
+    monkeypatch.setattr(Team, "send", counting)
+    for jobs in (2, 3):
+        started.clear()
+        assert _report(story, jobs, max_states=12, runs=0, playthroughs=0) == one, jobs
+        assert sorted(started) == ["far", "farther", "lamp"], jobs  # one thrown away
+
+
 def test_a_failing_worker_is_an_error_not_a_hang():
     if not can_fork():
         pytest.skip("no fork here")

@@ -12,6 +12,7 @@ then whatever needs the whole space searched is reported as unproven.
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
 import pickle
 import random
 import statistics
@@ -474,9 +475,9 @@ class _Recorder(_Tracker):
     search order. It drops only repeats of its own since ``reset``, which the main
     tracker would ignore anyway, so the events say exactly what one tracker would."""
 
-    def __init__(self, story: Story, render: bool):
+    def __init__(self, story: Story, render: bool, key: StateKey | None = None):
         super().__init__(story, ExploreReport(scenes_total=len(story.scenes)), render)
-        self.key = StateKey(story)
+        self.key = key or StateKey(story)
         self.guides: dict[str, _Guide] = {}
         self.seen: set = set()  # the keys this worker has sent during breadth-first search
         self.sends_taken = True
@@ -595,8 +596,10 @@ class _Holder:
     search) and scores, and says which of the states it made go on, so a state crosses
     between processes only when one worker holds more than its share."""
 
-    def __init__(self, story: Story, render: bool):
-        self.recorder = _Recorder(story, render)
+    def __init__(self, story: Story, render: bool, stops: Any = None,
+                 key: StateKey | None = None):
+        self.story, self.render, self.stops = story, render, stops
+        self.recorder = _Recorder(story, render, key)
         self.names = tuple(story.vars)
         self.held: list[tuple[int, GameState]] = []
         self.made: dict[tuple[int, int], GameState] = {}
@@ -633,6 +636,25 @@ class _Holder:
         self.made = {}
         return out
 
+    def playthroughs(self, runs: int, seed: int) -> tuple[Playthroughs, list[tuple]]:
+        return _Recorder(self.story, self.render, self.recorder.key).playthroughs(runs, seed)
+
+    def beam(self, target: str, seed: int, uncovered: dict[str, frozenset[int]]
+             ) -> tuple[list[tuple], int]:
+        """A whole beam search toward ``target`` in this process: the events that were
+        new to it (an empty tracker told what ``uncovered`` says), in search order, and
+        the states it visited. It stops early when told (``_Levels.stop``)."""
+        report = ExploreReport(scenes_total=len(self.story.scenes), seed=seed)
+        report.endings = {eid: None for eid in self.story.endings}
+        base = _Tracker(self.story, report, self.render)
+        base.uncovered = {sid: set(ids) for sid, ids in uncovered.items()}
+        view = _View(base)
+        flags, index = self.stops, list(self.story.endings).index(target)
+        with _Levels(self.story, self.render, 1, self.recorder.key) as levels:
+            _beam_search(self.story, view, levels, target, seed,
+                         stop=lambda: bool(flags is not None and flags[index]))
+        return view.take_events(), view.report.states_visited
+
 
 class _Levels:
     """Expands the levels of one search at a time (breadth-first, a beam search) on
@@ -640,10 +662,14 @@ class _Levels:
     ``PARALLEL_MIN`` states. Answers come back in the level's order whoever held what,
     so the searches find the same on any number of processes."""
 
-    def __init__(self, story: Story, render: bool, jobs: int):
+    def __init__(self, story: Story, render: bool, jobs: int, key: StateKey | None = None):
         self.story, self.render = story, render
         self.jobs = jobs if can_fork() else 1
-        self.team = Team(lambda _w, _n: _Holder(story, render), 1)
+        # One flag per ending, shared with the forked holders: stop the beam search
+        # toward it (another search found it).
+        self.stops = multiprocessing.get_context("fork").RawArray("b", len(story.endings)) \
+            if self.jobs > 1 else None
+        self.team = Team(lambda _w, _n: _Holder(story, render, None, key), 1)
         self.forked = False
         self.pending: list[list[tuple[int, Any]]] = [[]]
         self.owner: dict[int, int] = {}
@@ -663,19 +689,29 @@ class _Levels:
             item = _freeze(state, tuple(self.story.vars)) if self.forked else state
             self.pending[pos * jobs // n].append((pos, item))
 
+    def fork(self) -> None:
+        """Move to ``jobs`` forked holders, sharing out the states held here."""
+        local: _Holder = self.team.local
+        level = sorted([*self.pending[0], *local.held], key=lambda h: h[0])
+        held = [(pos, _freeze(state, local.names)) for pos, state in level]
+        self.team.close()
+        self.team = Team(lambda _w, _n: _Holder(self.story, self.render, self.stops),
+                         self.jobs)
+        self.forked = True
+        jobs = self.team.jobs
+        self.pending = [held[w * len(held) // jobs:(w + 1) * len(held) // jobs]
+                        for w in range(jobs)]
+
+    def stop(self, ending: str) -> None:
+        """A beam search toward ``ending`` running in a holder may stop."""
+        if self.stops is not None:
+            self.stops[list(self.story.endings).index(ending)] = 1
+
     def expand(self, size: int, uncovered: dict[str, frozenset[int]], guide: str | None,
                breadth_first: bool) -> list[tuple]:
         """The expansions of the level's ``size`` states, in the level's order."""
         if not self.forked and self.jobs > 1 and size >= PARALLEL_MIN:
-            local: _Holder = self.team.local
-            level = sorted([*self.pending[0], *local.held], key=lambda h: h[0])
-            held = [(pos, _freeze(state, local.names)) for pos, state in level]
-            self.team.close()
-            self.team = Team(lambda _w, _n: _Holder(self.story, self.render), self.jobs)
-            self.forked = True
-            jobs = self.team.jobs
-            self.pending = [held[w * len(held) // jobs:(w + 1) * len(held) // jobs]
-                            for w in range(jobs)]
+            self.fork()
         answers = self.team.call("expand", [(pending, uncovered, guide, breadth_first)
                                             for pending in self.pending])
         self.pending = [[] for _ in answers]
@@ -717,27 +753,30 @@ def explore(story: Story, max_states: int = DEFAULT_MAX_STATES, runs: int = DEFA
     tracker = _Tracker(story, report, render=text)
     key = StateKey(story)
     started = time.perf_counter()
+    played = None
     try:
-        with _Levels(story, tracker.render, jobs) as levels:
+        with _Levels(story, tracker.render, jobs, key) as levels:
             if not _breadth_first(story, tracker, key, max_states, seed, progress, levels):
                 raise _StartFails
             report.seconds_breadth_first = time.perf_counter() - started
             if not report.exhaustive and guided:
-                for ending_id, path in list(report.endings.items()):
-                    if path is None:
-                        _beam_search(story, tracker, levels, ending_id, seed)
-                        report.beam_searches += 1
+                _beam_searches(story, tracker, levels, seed)
+                if playthroughs and levels.forked:  # a holder plays them meanwhile
+                    levels.team.send(0, "playthroughs", (playthroughs, seed))
+                _random_runs(story, tracker, runs, seed)
+                if playthroughs and levels.forked:
+                    played = levels.team.answer(0)
             report.jobs = levels.team.jobs
         if not report.exhaustive and guided:
-            _random_runs(story, tracker, runs, seed)
             report.guided_runs, steps, processes = guided_search(
                 story, tracker, seed, lambda: _View(tracker), jobs=jobs)
             report.states_visited += steps
             report.jobs = max(report.jobs, processes)
         if playthroughs:
-            recorder = _Recorder(story, tracker.render)
-            report.playthroughs, events = recorder.playthroughs(playthroughs, seed)
-            tracker.apply(events)
+            if played is None:
+                played = _Recorder(story, tracker.render, key).playthroughs(playthroughs, seed)
+            report.playthroughs, events = played
+            tracker.apply(events)  # after the other searches' findings, as on one core
     except KeyboardInterrupt:
         report.interrupted = True
     except _StartFails:
@@ -880,8 +919,58 @@ def random_playthroughs(story: Story, runs: int, seed: int,
 BEAM_WIDTH = 300
 
 
+def _beam_searches(story: Story, tracker: _Tracker, levels: _Levels, seed: int) -> None:
+    """A beam search toward each ending not found yet, in the endings' order, skipping
+    those an earlier search found. On several processes each search runs whole in one
+    holder, started ahead of its turn; its findings are merged in its turn, or thrown
+    away (and the search told to stop) if an earlier one found its ending. A search
+    depends only on its ending and seed, so what is merged is what one process finds."""
+    report = tracker.report
+    order = [eid for eid, path in report.endings.items() if path is None]
+    if levels.jobs == 1:
+        for ending_id in order:
+            if report.endings[ending_id] is None:
+                _beam_search(story, tracker, levels, ending_id, seed)
+                report.beam_searches += 1
+        return
+    if not levels.forked:
+        levels.fork()
+    team = levels.team
+    running: dict[int, str] = {}  # holder -> the ending it searches toward
+    results: dict[str, tuple[list[tuple], int]] = {}
+    turn = 0
+    while True:
+        while turn < len(order):
+            ending_id = order[turn]
+            if report.endings[ending_id] is not None:
+                levels.stop(ending_id)
+                results.pop(ending_id, None)
+            elif ending_id in results:
+                events, visited = results.pop(ending_id)
+                tracker.apply(events)
+                report.states_visited += visited
+                report.beam_searches += 1
+            else:
+                break
+            turn += 1
+        started = {*running.values(), *results}
+        ahead = (eid for eid in order[turn:] if eid not in started
+                 and report.endings[eid] is None)
+        for worker in range(team.jobs):
+            if worker not in running:
+                ending_id = next(ahead, "")
+                if not ending_id:
+                    break
+                team.send(worker, "beam", (ending_id, seed, tracker.uncovered_now()))
+                running[worker] = ending_id
+        if not running:
+            return
+        for worker in team.done(list(running)):
+            results[running.pop(worker)] = team.answer(worker)
+
+
 def _beam_search(story: Story, tracker: _Tracker, levels: _Levels, target: str,
-                 seed: int) -> None:
+                 seed: int, stop: Callable[[], bool] | None = None) -> None:
     """Play every choice from the most promising states, level by level, keeping the
     ``BEAM_WIDTH`` states whose variables best suit the conditions that guard one ending.
     """
@@ -889,6 +978,8 @@ def _beam_search(story: Story, tracker: _Tracker, levels: _Levels, target: str,
     size = 1
     for _ in range(MAX_STEPS):
         if not size or tracker.report.endings.get(target) is not None:
+            return
+        if stop is not None and stop():
             return
         seen: set[int] = set()
         candidates = []

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import multiprocessing
+import multiprocessing.connection
 import signal
 import traceback
 from collections.abc import Callable
@@ -75,18 +76,28 @@ class Team:
         """Member w runs ``name(*args[w])``; the answers, in member order."""
         if self.local is not None:
             return [getattr(self.local, name)(*args[0])]
-        for pipe, each in zip(self.pipes, args, strict=True):
-            pipe.send((name, each))
-        answers = []
-        for worker, pipe in enumerate(self.pipes):
-            try:
-                status, value = pipe.recv()
-            except EOFError:
-                raise TeamError(f"worker {worker} died") from None
-            if status != "ok":
-                raise TeamError(f"worker {worker} failed:\n{value}")
-            answers.append(value)
-        return answers
+        for worker, each in enumerate(args):
+            self.send(worker, name, each)
+        return [self.answer(worker) for worker in range(self.jobs)]
+
+    def send(self, worker: int, name: str, args: tuple[Any, ...]) -> None:
+        """Member ``worker`` starts ``name(*args)``; ``answer`` waits for what it returns.
+        (Forked members only: the caller runs a local member itself.)"""
+        self.pipes[worker].send((name, args))
+
+    def answer(self, worker: int) -> Any:
+        try:
+            status, value = self.pipes[worker].recv()
+        except EOFError:
+            raise TeamError(f"worker {worker} died") from None
+        if status != "ok":
+            raise TeamError(f"worker {worker} failed:\n{value}")
+        return value
+
+    def done(self, workers: list[int]) -> list[int]:
+        """Those of ``workers`` (each sent a call) with an answer waiting; waits for one."""
+        ready = multiprocessing.connection.wait([self.pipes[w] for w in workers])
+        return [w for w in workers if self.pipes[w] in ready]
 
     def close(self, at_once: bool = False) -> None:
         """Stop the workers: at once (after an error or Ctrl+C), or when idle."""
