@@ -26,15 +26,15 @@ from typing import Any, cast
 from .expr import MAX_INT, Assign, EvalContext, Expr, Value, ValueType, compile_logic
 from .ir import Binary, Call, Compare, Const, Logic, Node, Unary, Var, walk
 from .model import Block, Choice, ConditionalBlock, Dialogue, Narration, Scene, Story
-from .state import GameState, OnceKey, successor
+from .state import GameState, OnceKey, StateDraft
 from .text import Branch, Template, Variation
 
 # runtime's Beat, ChoiceView and Line are built through the runtime module bound at its
 # import (runtime imports this module, so importing it back would be a cycle); here they
 # are opaque immutable values.
 _rt: ModuleType
-_beat: Callable[..., Any]
-_view: Callable[..., Any]
+_BeatDraft: Any
+_ViewDraft: Any
 
 Ctx = Any
 """What the compiled functions read: ``vars``, ``visits``, ``seed`` and ``turn``. An
@@ -49,25 +49,44 @@ def _context(c: Ctx) -> EvalContext:
     return c if type(c) is EvalContext else EvalContext(c.vars, c.visits, c.seed, c.turn)
 
 
-def _maker(cls: type) -> Callable[..., Any]:
-    """``cls(*values)`` for a frozen slots dataclass (runtime's Beat, ChoiceView), the same
-    value built as ``state.successor`` builds a GameState: without the frozen ``__init__``
-    (a setattr call per field). Given fewer values than fields, ``cls`` itself is called."""
-    names = tuple(f.name for f in dataclasses.fields(cls))
-    draft = type("_Draft", (), {"__slots__": names})
-    put = tuple(draft.__dict__[name].__set__ for name in names)
-    count = len(names)
+def _draft(cls: type, names: tuple[str, ...]) -> type:
+    """A class with the slots of ``cls``, a frozen slots dataclass, and no frozen guard:
+    one is filled, then made a ``cls`` (``__class__`` assignment between classes of
+    identical slots), as ``state.successor`` builds a GameState. ``names`` are the fields
+    the makers below fill, checked here so that a new field cannot be left empty."""
+    fields = tuple(f.name for f in dataclasses.fields(cls))
+    if fields != names:
+        raise RuntimeError(f"{cls.__name__}'s fields changed: {fields}; update compiled.py")
+    return type("_Draft", (), {"__slots__": names})
 
-    def make(*values: Any) -> Any:
-        if len(values) != count:
-            return cls(*values)
-        new = draft()
-        for setter, value in zip(put, values, strict=True):
-            setter(new, value)
-        new.__class__ = cls
-        return new
 
-    return make
+def _beat(scene_id: str, title: str, episode_id: str, episode_title: str,
+          lines: tuple[object, ...], choices: tuple[object, ...], ending: object) -> Any:
+    """``runtime.Beat(...)`` without the frozen ``__init__`` (a setattr call per field)."""
+    new = _BeatDraft()
+    new.scene_id = scene_id
+    new.title = title
+    new.episode_id = episode_id
+    new.episode_title = episode_title
+    new.lines = lines
+    new.choices = choices
+    new.ending = ending
+    new.ended = ending is not None
+    new.__class__ = _rt.Beat
+    return new
+
+
+def _view(choice_id: str, label: str, target: str, enabled: bool = True,
+          locked_reason: str | None = None) -> Any:
+    """``runtime.ChoiceView(...)``, built as ``_beat`` builds a Beat."""
+    new = _ViewDraft()
+    new.id = choice_id
+    new.label = label
+    new.target = target
+    new.enabled = enabled
+    new.locked_reason = locked_reason
+    new.__class__ = _rt.ChoiceView
+    return new
 
 
 # ---------------------------------------------------------------- expressions
@@ -403,6 +422,34 @@ def _block_fn(story: Story, block: Block) -> Lines:
     return varying
 
 
+BLOCK_MEMO = 128
+"""Lines kept per varying block, by the values the block reads."""
+
+
+def _kept(block: Block, lines: Lines) -> Lines:
+    """``lines`` kept by the values ``block`` reads (see ``_key_fn``), when it reads only
+    variables and named visit counts. A scene that reads many variables renders for
+    most new combinations of them (its beat is not kept), but each of its blocks reads
+    few: those lines are found here."""
+    names: set[str] = set()
+    if not _block_reads((block,), names):
+        return lines
+    key = _key_fn(tuple(sorted(n for n in names if not n.startswith(_VISITS))),
+                  tuple(sorted(n[len(_VISITS):] for n in names if n.startswith(_VISITS))), ())
+    memo: dict[Hashable, tuple[object, ...]] = {}
+
+    def kept(c: Ctx) -> tuple[object, ...]:
+        found = key(c)
+        shown = memo.get(found)
+        if shown is None:
+            shown = lines(c)
+            if found is not None and len(memo) < BLOCK_MEMO:
+                memo[found] = shown
+        return shown
+
+    return kept
+
+
 def _literal(block: Block, text: str) -> Block:
     if type(block) is Dialogue:
         return Dialogue(block.speaker, (text,), block.span)
@@ -424,7 +471,7 @@ def lines_fn(story: Story, blocks: tuple[Block, ...]) -> Lines:
             elif lines:
                 steps.append(lines)
         else:
-            steps.append(_block_fn(story, block))
+            steps.append(_kept(block, _block_fn(story, block)))
     if not steps:
         return lambda ctx: ()
     parts = tuple(_constant(step) if isinstance(step, tuple) else step for step in steps)
@@ -616,11 +663,13 @@ def _take_fn(story: Story, scene_id: str, e: ChoiceEntry, target: SceneView
     invalid = _rt.InvalidChoice
     taken = f"choice '{e.id}' in '{scene_id}' was already taken"
     closed = f"choice '{e.id}' in '{scene_id}' is not available"
-    once_key, cond, choice_id, dest, reply = e.once_key, e.cond, e.id, e.target, e.reply_key
+    once_key, cond, dest, reply = e.once_key, e.cond, e.target, e.reply_key
     marked = frozenset((once_key,)) if once_key is not None else frozenset()
+    step = (e.id,)  # what the path grows by: one tuple made here, not one per choice
     effects = effects_fn(story, e.choice.effects)
     on_enter = target.on_enter
     writes = effects is not None or on_enter is not None
+    draft, made = StateDraft, GameState
 
     def take(state: GameState) -> GameState:
         once = state.once
@@ -631,18 +680,31 @@ def _take_fn(story: Story, scene_id: str, e: ChoiceEntry, target: SceneView
         if cond is not None and not cond(state):
             raise invalid(closed)
         visits = dict(state.visits)
-        turn = state.turn + 1
         if not writes:  # states are never mutated: a choice that sets nothing shares vars
+            vars = state.vars
             visits[dest] = visits.get(dest, 0) + 1
-            return successor(state, dest, state.vars, visits, once, turn,
-                             state.path + (choice_id,), reply)
-        vars = dict(state.vars)
-        if effects is not None:
-            effects(vars, visits, state.seed, state.turn)
-        visits[dest] = visits.get(dest, 0) + 1
-        if on_enter is not None:
-            on_enter(vars, visits, state.seed, turn)
-        return successor(state, dest, vars, visits, once, turn, state.path + (choice_id,), reply)
+        else:
+            changed = dict(state.vars)
+            if effects is not None:
+                effects(changed, visits, state.seed, state.turn)
+            visits[dest] = visits.get(dest, 0) + 1
+            if on_enter is not None:
+                on_enter(changed, visits, state.seed, state.turn + 1)
+            vars = changed
+        # state.successor, written out (a call less per choice)
+        new = draft()
+        new.scene = dest
+        new.vars = vars
+        new.visits = visits
+        new.once = once
+        new.seed = state.seed
+        new.turn = state.turn + 1
+        new.path = state.path + step
+        new.reply = reply
+        new.passed = ()
+        new.calls = state.calls
+        new.__class__ = made
+        return cast(GameState, new)
 
     if not target.fallback:
         return take
@@ -668,7 +730,7 @@ class SceneView:
         self.lines = lines_fn(story, scene.text)
         self.episode_title = story.episode_title(scene)
         self.ending = story.endings.get(scene.ending) if scene.ending else None
-        self.choices = tuple(ChoiceEntry(scene, c, _rt.ChoiceView) for c in scene.choices)
+        self.choices = tuple(ChoiceEntry(scene, c, _view) for c in scene.choices)
         self.by_id = {entry.id: entry for entry in self.choices}
         # a fallback choice depends on all the others, and a call or return on the call
         # stack: such scenes take the generic rule
@@ -817,6 +879,9 @@ def initial_vars(story: Story) -> dict[str, Value]:
 
 def bind(runtime: ModuleType) -> None:
     """Called once by runtime.py, which defines the values and generic rules used here."""
-    global _rt, _beat, _view
+    global _rt, _BeatDraft, _ViewDraft
     _rt = runtime
-    _beat, _view = _maker(runtime.Beat), _maker(runtime.ChoiceView)
+    _BeatDraft = _draft(runtime.Beat, ("scene_id", "title", "episode_id", "episode_title",
+                                       "lines", "choices", "ending", "ended"))
+    _ViewDraft = _draft(runtime.ChoiceView, ("id", "label", "target", "enabled",
+                                             "locked_reason"))

@@ -60,10 +60,11 @@ class Beat:
     lines: tuple[Line, ...]
     choices: tuple[ChoiceView, ...]
     ending: Ending | None
+    ended: bool = dataclasses.field(init=False, repr=False, compare=False)
+    """``ending is not None``: a stored value, not a property (read once per choice)."""
 
-    @property
-    def ended(self) -> bool:
-        return self.ending is not None
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "ended", self.ending is not None)
 
 
 def context(state: GameState) -> EvalContext:

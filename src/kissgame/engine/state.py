@@ -113,21 +113,21 @@ class GameState:
 
 
 _FIELDS = tuple(f.name for f in fields(GameState))
-_Draft = type("_Draft", (), {"__slots__": _FIELDS})
+if _FIELDS != ("scene", "vars", "visits", "once", "seed", "turn", "path", "reply", "passed",
+               "calls"):  # successor and compiled.py's steps fill every field by name
+    raise RuntimeError(f"GameState's fields changed: {_FIELDS}; update state.successor")
+StateDraft = type("StateDraft", (), {"__slots__": _FIELDS})
 """GameState's layout without its frozen guard (a frozen ``__init__`` makes a setattr call
 per field, most of the cost of a choice): ``successor`` fills one, then makes it a
 GameState (Python allows ``__class__`` assignment between classes of identical slots)."""
-_KEPT = tuple(name for name in _FIELDS
-              if name not in ("scene", "vars", "visits", "once", "seed", "turn", "path", "reply",
-                               "passed"))
 
 
 def successor(state: GameState, scene: str, vars: Mapping[str, Value], visits: Mapping[str, int],
               once: frozenset[OnceKey], turn: int, path: tuple[str, ...],
               reply: OnceKey | None, passed: tuple[OnceKey, ...] = ()) -> GameState:
     """``dataclasses.replace(state, scene=scene, vars=vars, ...)``, the same frozen value,
-    for the per-choice hot path; the fields not named (the seed) are kept."""
-    new: Any = _Draft()
+    for the per-choice hot path; the fields not named (the seed, the calls) are kept."""
+    new: Any = StateDraft()
     new.scene = scene
     new.vars = vars
     new.visits = visits
@@ -137,8 +137,7 @@ def successor(state: GameState, scene: str, vars: Mapping[str, Value], visits: M
     new.path = path
     new.reply = reply
     new.passed = passed
-    for name in _KEPT:
-        setattr(new, name, getattr(state, name))
+    new.calls = state.calls
     new.__class__ = GameState
     done: GameState = new
     return done
