@@ -15,6 +15,7 @@ import contextlib
 import gc
 import multiprocessing
 import multiprocessing.connection
+import os
 import signal
 import traceback
 from collections.abc import Callable
@@ -35,9 +36,11 @@ def _serve(make: Member, worker: int, jobs: int, pipe: Any) -> None:
         try:
             request = pipe.recv()
         except EOFError:
-            return
+            request = None
         if request is None:
-            return
+            # Now, without freeing what the member holds one object at a time (a
+            # search's states: a fifth of a second that the main process would wait).
+            os._exit(0)
         name, args = request
         try:
             pipe.send(("ok", getattr(member, name)(*args)))
