@@ -127,8 +127,12 @@ class Writer:
             if self._closed:
                 return
             self._jobs[name] = job
-            if self._due is None:
-                self._due = time.monotonic() + self.delay
+            if self._due is not None:
+                # The thread already waits for a due time that a new job can only
+                # postpone, and it re-checks then. Not waking it keeps a key press
+                # from handing the CPU to it (about a millisecond on a busy machine).
+                return
+            self._due = time.monotonic() + self.delay
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="kissgame-writer",
                                                 daemon=True)

@@ -267,6 +267,8 @@ class PlayScreen(HostScreen):
                 self.notify(view.locked_reason or "That choice is locked for now.",
                             title="Locked", timeout=4)
                 return
+            self.host.take_choice(view.id)  # at once: the list's message is two hops
+            return
         choices.choose_index(number - 1)
 
     def action_scroll_text(self, how: str) -> None:

@@ -80,8 +80,24 @@ class Notebook(VerticalScroll, can_focus=True):
     def compose(self):
         yield Plain(id="notebook-text")
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._showing: tuple[Story, GameState] | None = None
+
     def show(self, story: Story, state: GameState) -> None:
-        shown = notebook_text(story, state)
+        """Show the notebook of ``state``; while folded away (narrow terminals), only
+        when it is shown again."""
+        self._showing = (story, state)
+        if self.display:
+            self._update()
+
+    def on_show(self) -> None:
+        self._update()
+
+    def _update(self) -> None:
+        if self._showing is None:
+            return
+        shown = notebook_text(*self._showing)
         for text in self.query("#notebook-text").results(Plain):
             if shown != text.content:  # unchanged: no repaint, no layout
                 text.update(shown)

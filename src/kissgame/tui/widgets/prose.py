@@ -11,7 +11,7 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.timer import Timer
@@ -121,6 +121,7 @@ class ProsePanel(ScrollView, can_focus=False):
         self._group: Group = Group()
         self._lines: list[Strip] = []
         self._lines_width = -1
+        self._styles: dict[str, Style] = {}
 
     def set_measure(self, columns: int) -> None:
         """The widest the text gets (0: the whole panel); a comfortable measure reads
@@ -241,14 +242,21 @@ class ProsePanel(ScrollView, can_focus=False):
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         self.refresh()  # the scroll bar and the cue follow the position
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The styles, once a paint rather than once a line (each walks the DOM).
+        self._render_lines()
+        self._styles = {part: self.get_component_rich_style(part)
+                        for part in ("prose--cue", "prose--bar", "prose--thumb")}
+        self._styles["base"] = self.rich_style
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
         width, height = self.size
-        self._render_lines()
         top = round(self.scroll_y)
         if y == height - 1 and top < self.max_scroll_y:
-            cue = self.get_component_rich_style("prose--cue")
+            cue = self._styles["prose--cue"]
             return Strip([Segment(MORE_BELOW, cue)]).adjust_cell_length(width, cue)
-        base = self.rich_style
+        base = self._styles["base"]
         index = top + y
         line = self._lines[index] if index < len(self._lines) else Strip.blank(0)
         text = line.apply_style(base).adjust_cell_length(width - 1, base)
@@ -257,11 +265,11 @@ class ProsePanel(ScrollView, can_focus=False):
     def _bar_cell(self, y: int, height: int) -> Segment:
         total = len(self._lines)
         if total <= height:
-            return Segment(" ", self.rich_style)
+            return Segment(" ", self._styles["base"])
         thumb = max(1, round(height * height / total))
         start = round((height - thumb) * self.scroll_y / max(1, self.max_scroll_y))
         part = "prose--thumb" if start <= y < start + thumb else "prose--bar"
-        return Segment(" ", self.get_component_rich_style(part))
+        return Segment(" ", self._styles[part])
 
     def _stop(self) -> None:
         if self._timer is not None:
