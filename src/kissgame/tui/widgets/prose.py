@@ -119,8 +119,9 @@ class ProsePanel(ScrollView, can_focus=False):
         self._timer: Timer | None = None
         self._measure = 0
         self._group: Group = Group()
-        self._lines: list[Strip] = []
-        self._lines_width = -1
+        self._lines: list[list[Segment]] = []
+        self._lines_key: tuple[int, Style] | None = None
+        self._text_width = 0
         self._styles: dict[str, Style] = {}
 
     def set_measure(self, columns: int) -> None:
@@ -212,23 +213,22 @@ class ProsePanel(ScrollView, can_focus=False):
 
     def _relines(self) -> None:
         """Render the text at the panel's width; the virtual size follows it."""
-        self._lines_width = -1
+        self._lines_key = None
         self._render_lines()
         self.refresh()
 
     def _render_lines(self) -> None:
-        width = self.text_width
-        if width == self._lines_width:
+        width, base = self.text_width, self.rich_style
+        if (width, base) == self._lines_key:
             return
-        self._lines_width = width
+        self._lines_key, self._text_width = (width, base), width
         if width <= 0:
             self._lines = []
         else:
             console = self.app.console
             options = console.options.update(width=width, min_width=width, height=None,
                                              highlight=False, markup=False)
-            self._lines = [Strip(line, width)
-                           for line in console.render_lines(self._group, options, pad=True)]
+            self._lines = console.render_lines(self._group, options, style=base, pad=True)
         size = Size(width, len(self._lines))
         if size != self.virtual_size:
             self.virtual_size = size
@@ -236,8 +236,7 @@ class ProsePanel(ScrollView, can_focus=False):
             self.scroll_to(y=self.max_scroll_y, animate=False, force=True)
 
     def on_resize(self, _event: events.Resize) -> None:
-        if self.text_width != self._lines_width:
-            self._render_lines()
+        self._render_lines()
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         self.refresh()  # the scroll bar and the cue follow the position
@@ -258,9 +257,14 @@ class ProsePanel(ScrollView, can_focus=False):
             return Strip([Segment(MORE_BELOW, cue)]).adjust_cell_length(width, cue)
         base = self._styles["base"]
         index = top + y
-        line = self._lines[index] if index < len(self._lines) else Strip.blank(0)
-        text = line.apply_style(base).adjust_cell_length(width - 1, base)
-        return Strip.join([text, Strip([self._bar_cell(y, height)])])
+        if index < len(self._lines):
+            segments = list(self._lines[index])
+            pad = width - 1 - self._text_width
+        else:
+            segments, pad = [], width - 1
+        segments.append(Segment(" " * max(0, pad), base))
+        segments.append(self._bar_cell(y, height))
+        return Strip(segments, width)
 
     def _bar_cell(self, y: int, height: int) -> Segment:
         total = len(self._lines)
