@@ -65,6 +65,19 @@ def test_play_to_an_ending_with_observers(story):
     session.close()
 
 
+def test_peek_shows_where_a_choice_leads_without_taking_it(story):
+    session = session_for(story)
+    assert session.peek("to_campus") is None  # no game yet
+    session.new_game()
+    before = session.state
+    ahead = session.peek("to_campus")
+    assert session.state is before and session.beat().scene_id == "arrival"
+    assert session.peek("no such choice") is None
+    session.choose("to_campus")
+    assert session.beat() == ahead
+    session.close()
+
+
 def test_invalid_choice_and_rewind_at_the_start(story):
     session = session_for(story)
     with pytest.raises(SessionError):

@@ -281,6 +281,19 @@ class Session:
         self._autosave()
         return state
 
+    def peek(self, choice_id: str) -> Beat | None:
+        """What the player would see after ``choice_id``, without taking it (the TUI
+        prepares the next screens while the player reads). None when that cannot be
+        known: no game, no such choice, or the story fails there (taking the choice
+        reports why)."""
+        state = self._state
+        if state is None:
+            return None
+        try:
+            return current(self.story, choose(self.story, state, choice_id))
+        except Exception:  # noqa: BLE001 - a guess that fails is only not prepared
+            return None
+
     def choose(self, choice_id: str) -> GameState:
         """Take a choice of the current scene. Raises the engine's InvalidChoice (no such
         choice here, or locked) or StoryRuntimeError (the story failed; the state is

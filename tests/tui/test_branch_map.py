@@ -285,7 +285,8 @@ async def test_map_jump_restores_variables_and_notebook(story):
         return str(app.screen.query_one("#notebook-text", Static).content)
 
     app = game(seed=5)
-    async with app.run_test(size=(80, 24)) as pilot:
+    # wide enough for the notebook beside the text (folded away, it is drawn when shown)
+    async with app.run_test(size=(120, 24)) as pilot:
         await pilot.press("n", "2", "1")  # campus (Dae +2), the yearbook: now at the hall
         await pilot.pause()
         at_hall, notebook_at_hall = app.state, notebook(app)

@@ -493,3 +493,22 @@ async def test_a_fallback_is_read_through_with_no_choice_to_press(tmp_path):
                                           "The bell rings.", "Class starts.")]
         assert order == sorted(order) and "THE END" in text
         assert "Continue" not in text
+
+
+async def test_text_prepared_while_reading_is_the_text_shown(story_root):
+    """The screen renders the scenes the choices lead to while the player reads; taking
+    one shows exactly what rendering it then would have shown."""
+    app = make_app(story_root, seed=7, settings=Settings(reveal="instant"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.pause(0.3)  # the preparing steps run
+        panel = app.screen.query_one(ProsePanel)
+        assert panel._prepared  # something was prepared
+        await pilot.press("1")
+        await settle(pilot)
+        shown = [panel.render_line(y).text for y in range(panel.size.height)]
+        assert "The Hall" in "".join(shown)
+        panel._prepared.clear()
+        panel._relines()
+        assert [panel.render_line(y).text for y in range(panel.size.height)] == shown

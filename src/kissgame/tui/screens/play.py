@@ -13,6 +13,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Footer
 
@@ -26,6 +27,8 @@ from ..widgets.prose import ProsePanel, beat_parts, title_card
 from ..widgets.reload_panel import ReloadPanel
 
 NARROW_BELOW = 100
+PREPARE_STEP = 0.02
+"""Seconds between preparing the text of one choice and the next (keys come first)."""
 ENDING_ACTIONS = [
     ("rewind", "Rewind one choice and choose differently"),
     ("new", "Play again from the start"),
@@ -133,6 +136,7 @@ class PlayScreen(HostScreen):
         self._beat: Beat | None = None
         self._shown: GameState | None = None
         self._widgets: dict[object, Widget | None] = {}
+        self._preparing: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Plain(id="scene-bar")
@@ -211,12 +215,8 @@ class PlayScreen(HostScreen):
                              if moved_on and previous else Text())
         if shown_bar != scene_bar.content:
             scene_bar.update(shown_bar, layout=False)  # one line, whatever it says
-        parts = []
-        if beat.episode_title and beat.episode_id != self._episode:
-            parts.append(title_card(beat))
+        parts, keep = self._parts(beat)
         self._episode = beat.episode_id
-        keep = len(parts)
-        parts.extend(beat_parts(beat))
         prose.show(parts, self.host.settings.reveal_cps, keep)
         if beat.ended:
             choices.show_actions(ENDING_ACTIONS)
@@ -224,6 +224,34 @@ class PlayScreen(HostScreen):
             choices.show_choices(beat.choices)
         choices.border_title = "What now?" if beat.ended else "Choose"
         notebook.show(story, state)
+        self._prepare([view.id for view in beat.choices if view.enabled])
+
+    def _parts(self, beat: Beat) -> tuple[list[Text], int]:
+        """The prose paragraphs of ``beat`` and how many of them appear at once (the
+        episode card, when the beat begins an episode)."""
+        parts = [title_card(beat)] if (beat.episode_title
+                                       and beat.episode_id != self._episode) else []
+        keep = len(parts)
+        parts.extend(beat_parts(beat))
+        return parts, keep
+
+    def _prepare(self, choice_ids: list[str]) -> None:
+        """While the player reads, render the text each choice leads to, one choice a
+        step, so taking one only looks its lines up (see ProsePanel.prepare)."""
+        if self._preparing is not None:
+            self._preparing.stop()
+        self._preparing = None
+        if not choice_ids:
+            return
+
+        def step() -> None:
+            prose = self._one(ProsePanel)
+            beat = self.session.peek(choice_ids.pop(0))
+            if prose is not None and beat is not None:
+                prose.prepare(self._parts(beat)[0])
+            self._preparing = self.set_timer(PREPARE_STEP, step) if choice_ids else None
+
+        self._preparing = self.set_timer(PREPARE_STEP, step)
 
     # -- input ----------------------------------------------------------------------------
 

@@ -97,6 +97,26 @@ BAR_GUTTER = 3
 """Columns right of the text: two of space and the scroll bar's one."""
 
 
+PREPARED = 12
+"""How many prepared texts the panel keeps (the choices of a scene or two)."""
+
+
+def _spaced(parts: list[Text]) -> Group:
+    """The paragraphs with a blank line between each two."""
+    spaced: list[Text] = []
+    for index, part in enumerate(parts):
+        if index:
+            spaced.append(Text(""))
+        spaced.append(part)
+    return Group(*spaced)
+
+
+def _key(parts: list[Text]) -> tuple[object, ...]:
+    """Equal for paragraphs that render the same."""
+    return tuple((part.plain, tuple(part.spans), part.style, part.justify, part.end)
+                 for part in parts)
+
+
 class ProsePanel(ScrollView, can_focus=False):
     """Scrollable prose (scrolled by the play screen's keys, so focus can stay on the
     choices). ``show`` replaces the text; ``complete`` ends a reveal at once.
@@ -122,6 +142,8 @@ class ProsePanel(ScrollView, can_focus=False):
         self._lines: list[list[Segment]] = []
         self._lines_key: tuple[int, Style] | None = None
         self._text_width = 0
+        self._group_key: tuple[object, ...] | None = None
+        self._prepared: dict[tuple[int, Style, tuple[object, ...]], list[list[Segment]]] = {}
         self._styles: dict[str, Style] = {}
 
     def set_measure(self, columns: int) -> None:
@@ -167,6 +189,17 @@ class ProsePanel(ScrollView, can_focus=False):
     def _page(self) -> int:
         return max(1, self.size.height - 1)
 
+    def prepare(self, parts: list[Text]) -> None:
+        """Render ``parts`` now at the current width, so a ``show`` of the same text
+        soon after only looks its lines up (the play screen prepares the scenes the
+        choices lead to while the player reads)."""
+        width, base = self.text_width, self.rich_style
+        key = _key(parts)
+        if width > 0 and (width, base, key) not in self._prepared:
+            if len(self._prepared) >= PREPARED:
+                self._prepared.pop(next(iter(self._prepared)))
+            self._prepared[width, base, key] = self._render_text(_spaced(parts), width, base)
+
     def show(self, parts: list[Text], cps: int = 0, keep: int = 0) -> None:
         """Show the paragraphs ``parts``; reveal them at ``cps`` characters a second,
         after the first ``keep`` paragraphs, which appear at once (the episode card)."""
@@ -203,12 +236,8 @@ class ProsePanel(ScrollView, can_focus=False):
                 break
             shown.append(part if left >= len(part) else part[:left])
             left -= len(part)
-        spaced: list[Text] = []
-        for index, part in enumerate(shown):
-            if index:
-                spaced.append(Text(""))
-            spaced.append(part)
-        self._group = Group(*spaced)
+        self._group = _spaced(shown)
+        self._group_key = _key(shown) if count >= self._total else None
         self._relines()
 
     def _relines(self) -> None:
@@ -222,18 +251,23 @@ class ProsePanel(ScrollView, can_focus=False):
         if (width, base) == self._lines_key:
             return
         self._lines_key, self._text_width = (width, base), width
-        if width <= 0:
-            self._lines = []
+        key = self._group_key
+        prepared = None if key is None else self._prepared.get((width, base, key))
+        if prepared is not None:
+            self._lines = prepared
         else:
-            console = self.app.console
-            options = console.options.update(width=width, min_width=width, height=None,
-                                             highlight=False, markup=False)
-            self._lines = console.render_lines(self._group, options, style=base, pad=True)
+            self._lines = self._render_text(self._group, width, base) if width > 0 else []
         size = Size(width, len(self._lines))
         if size != self.virtual_size:
             self.virtual_size = size
         if self.scroll_y > self.max_scroll_y:
             self.scroll_to(y=self.max_scroll_y, animate=False, force=True)
+
+    def _render_text(self, group: Group, width: int, base: Style) -> list[list[Segment]]:
+        console = self.app.console
+        options = console.options.update(width=width, min_width=width, height=None,
+                                         highlight=False, markup=False)
+        return console.render_lines(group, options, style=base, pad=True)
 
     def on_resize(self, _event: events.Resize) -> None:
         self._render_lines()
