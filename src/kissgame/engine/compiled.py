@@ -17,6 +17,7 @@ per scene, built on first use (large cached stories load scenes lazily).
 from __future__ import annotations
 
 import dataclasses
+import marshal
 import operator
 import weakref
 from collections.abc import Callable, Hashable
@@ -25,7 +26,7 @@ from typing import Any, cast
 
 from .expr import MAX_INT, Assign, EvalContext, Expr, Value, ValueType, compile_logic
 from .ir import Binary, Call, Compare, Const, Logic, Node, Unary, Var, walk
-from .model import Block, Choice, ConditionalBlock, Dialogue, Narration, Scene, Story
+from .model import Block, Choice, ConditionalBlock, Dialogue, Narration, Scene, Story, VarDecl
 from .state import GameState, OnceKey, StateDraft
 from .text import Branch, Template, Variation
 
@@ -230,6 +231,16 @@ def expr_fn(expr: Expr) -> Fn:
 _PY_TYPE = {ValueType.NUMBER: int, ValueType.BOOL: bool, ValueType.STRING: str}
 
 
+def _bounds(decl: VarDecl) -> tuple[float, float]:
+    """The lowest and highest whole number a variable may hold without clamping."""
+    low: float = -MAX_INT
+    high: float = MAX_INT
+    if decl.bounds is not None:
+        low = low if decl.bounds.low is None else max(low, decl.bounds.low)
+        high = high if decl.bounds.high is None else min(high, decl.bounds.high)
+    return low, high
+
+
 def _effect_fn(story: Story, effect: Assign) -> Effect:
     """One unguarded effect, as runtime.apply_effect applies it: a whole number that lands
     within its variable's bounds, a boolean or a text is stored here; the rest (clamping,
@@ -242,12 +253,8 @@ def _effect_fn(story: Story, effect: Assign) -> Effect:
     if decl is None or value is None or effect.op not in ("=", "+=", "-="):
         return generic
     want: Any = _PY_TYPE.get(decl.type)
-    name, bounds, ir = effect.name, decl.bounds, effect.value.ir
-    low: float = -MAX_INT
-    high: float = MAX_INT
-    if bounds is not None:
-        low = low if bounds.low is None else max(low, bounds.low)
-        high = high if bounds.high is None else min(high, bounds.high)
+    name, ir = effect.name, effect.value.ir
+    low, high = _bounds(decl)
     if want is None or (want is not int and effect.op != "="):
         return generic
     if effect.op == "=":
@@ -317,23 +324,51 @@ def effects_fn(story: Story, effects: tuple[Assign, ...]) -> Effect | None:
             _rt.apply_effects(story, effects, vars, EvalContext(vars, visits, seed, turn))
 
         return guarded
-    fns = tuple(_effect_fn(story, effect) for effect in effects)
-    if len(fns) == 1:
-        return fns[0]
-    if len(fns) == 2:
-        first, second = fns
+    if len(effects) == 1:
+        return _effect_fn(story, effects[0])
+    ops = tuple(_op(story, effect) for effect in effects)
 
-        def run2(vars: dict[str, Value], visits: dict[str, int], seed: int, turn: int) -> None:
-            first(vars, visits, seed, turn)
-            second(vars, visits, seed, turn)
-
-        return run2
-
+    # One loop for the list, not a call per effect: a whole number added within bounds
+    # and a constant stored are done here, anything else by the effect's own function.
     def run(vars: dict[str, Value], visits: dict[str, int], seed: int, turn: int) -> None:
-        for fn in fns:
+        for kind, name, arg, low, high, fn in ops:
+            if kind == _ADD:
+                old = vars.get(name)
+                if type(old) is int:
+                    new = old + arg
+                    if low <= new <= high:
+                        vars[name] = new
+                        continue
+            elif kind == _STORE:
+                vars[name] = arg
+                continue
             fn(vars, visits, seed, turn)
 
     return run
+
+
+_STORE, _ADD, _CALL = 0, 1, 2
+Op = tuple[int, str, Any, float, float, Effect]
+
+
+def _op(story: Story, effect: Assign) -> Op:
+    """One effect for ``effects_fn``'s loop: (kind, name, value or step, low, high,
+    the effect's own function). Its kind is _STORE and _ADD where ``_effect_fn`` stores a
+    constant or adds a whole number without looking further, else _CALL."""
+    fn = _effect_fn(story, effect)
+    decl = story.vars.get(effect.name)
+    ir = effect.value.ir
+    if decl is None or type(ir) is not Const or effect.op not in ("=", "+=", "-="):
+        return _CALL, effect.name, None, 0, 0, fn
+    low, high = _bounds(decl)
+    want: Any = _PY_TYPE.get(decl.type)
+    const: Any = ir.value
+    if effect.op == "=":
+        if want is not None and type(const) is want and (want is not int or low <= const <= high):
+            return _STORE, effect.name, const, low, high, fn
+    elif want is int and type(const) is int:
+        return _ADD, effect.name, const if effect.op == "+=" else -const, low, high, fn
+    return _CALL, effect.name, None, low, high, fn
 
 
 # ---------------------------------------------------------------- text
@@ -570,7 +605,7 @@ def _scene_reads(scene: Scene) -> tuple[tuple[str, ...], tuple[str, ...]] | None
 def _values_fn(names: tuple[str, ...]) -> Callable[[GameState], Hashable]:
     """The values of ``names`` in a state and their types (1, 1.0 and True hash alike but
     do not show alike); None (do not keep) when a variable is missing. ``type(x)`` is
-    written out for up to four names: through ``map`` it is several times slower."""
+    written out for up to three names; for more, the values' marshal bytes are the key."""
     if not names:
         return lambda state: ()
     if len(names) == 1:
@@ -602,15 +637,23 @@ def _values_fn(names: tuple[str, ...]) -> Callable[[GameState], Hashable]:
             return x, y, z, type(x), type(y), type(z)
 
         return three
+    return _marshalled(get)
 
-    def many(state: GameState) -> Hashable:
+
+def _marshalled(get: Callable[[Any], Any]) -> Callable[[GameState], Hashable]:
+    """``marshal.dumps(get(state.vars))``, or None for a missing name or a value marshal does
+    not write (only exact bools, ints, floats, strings and None are written). Marshal
+    writes each value's type with it, so 1, 1.0 and True give different bytes: one C
+    call instead of a tuple of types to build and hash (twice as fast for 13 names)."""
+    dumps = marshal.dumps
+
+    def marshalled(state: GameState) -> Hashable:
         try:
-            found = get(state.vars)
-        except KeyError:
+            return dumps(get(state.vars), 0)
+        except (KeyError, ValueError):
             return None
-        return found, tuple(map(type, found))
 
-    return many
+    return marshalled
 
 
 def _key_fn(names: tuple[str, ...], scenes: tuple[str, ...], once_keys: tuple[OnceKey, ...]
@@ -620,13 +663,21 @@ def _key_fn(names: tuple[str, ...], scenes: tuple[str, ...], once_keys: tuple[On
     values = _values_fn(names)
     if not scenes and not once_keys:
         return values
+    if len(scenes) == 1 and not once_keys:  # the usual shape: one scene's visits
+        scene = scenes[0]
+
+        def key_visits(state: GameState) -> Hashable:
+            found = values(state)
+            return None if found is None else (found, state.visits.get(scene))
+
+        return key_visits
 
     def key(state: GameState) -> Hashable:
         found = values(state)
         if found is None:
             return None
-        return (found, tuple(map(state.visits.get, scenes)),
-                tuple(map(state.once.__contains__, once_keys)))
+        return (found, tuple(map(state.visits.get, scenes)) if scenes else (),
+                tuple(map(state.once.__contains__, once_keys)) if once_keys else ())
 
     return key
 
@@ -638,7 +689,7 @@ class ChoiceEntry:
     """One choice with everything about it that no state changes."""
 
     __slots__ = ("choice", "id", "cond", "once_key", "reply_key", "label", "open_view",
-                 "locked_view", "target", "take")
+                 "locked_view", "target")
 
     def __init__(self, scene: Scene, choice: Choice, view: Callable[..., object]):
         self.choice = choice
@@ -654,7 +705,6 @@ class ChoiceEntry:
             text = choice.label[0]
             self.open_view = view(choice.id, text, choice.target)
             self.locked_view = view(choice.id, text, choice.target, False, choice.locked_reason)
-        self.take: Callable[[GameState], GameState] | None = None  # made on first choose
 
 
 def _take_fn(story: Story, scene_id: str, e: ChoiceEntry, target: SceneView
@@ -718,7 +768,7 @@ def _take_fn(story: Story, scene_id: str, e: ChoiceEntry, target: SceneView
 class SceneView:
     """One scene, compiled: its constant parts and the entries of its choices."""
 
-    __slots__ = ("scene", "fallback", "static_lines", "lines", "choices", "by_id",
+    __slots__ = ("scene", "fallback", "static_lines", "lines", "choices", "by_id", "takes",
                  "static_choices", "beat", "on_enter", "episode_title", "ending", "key",
                  "memo")
 
@@ -757,6 +807,8 @@ class SceneView:
             self.key = _key_fn(*reads, tuple(e.once_key for e in self.choices
                                              if e.once_key is not None))
         self.memo: dict[Hashable, Any] = {}
+        # the step of each choice taken so far (never filled in a generic scene)
+        self.takes: dict[str, Callable[[GameState], GameState]] = {}
 
 
 class StoryViews:
@@ -857,16 +909,24 @@ def choose(story: Story, state: GameState, choice_id: str) -> GameState:
     if views is None or views.ref() is not story:
         views = views_of(story)
     sv = views.scenes.get(state.scene) or views.scene(story, state.scene)
-    e = sv.by_id.get(choice_id)
-    if e is not None and not sv.fallback:
-        take = e.take
-        if take is None:
-            target = views.scenes.get(e.target) or views.scene(story, e.target)
-            take = e.take = _take_fn(story, state.scene, e, target)
+    take = sv.takes.get(choice_id)
+    if take is not None:
         return take(state)
+    return _choose_first(story, views, sv, state, choice_id)
+
+
+def _choose_first(story: Story, views: StoryViews, sv: SceneView, state: GameState,
+                  choice_id: str) -> GameState:
+    """``choose`` the first time a choice is taken (its step is made and kept), for an
+    unknown choice and in a scene left to the generic rule."""
+    e = sv.by_id.get(choice_id)
     if e is None:
         raise _rt.InvalidChoice(f"scene '{state.scene}' has no choice '{choice_id}'")
-    return cast(GameState, _rt.choose_generic(story, state, choice_id))
+    if sv.fallback:
+        return cast(GameState, _rt.choose_generic(story, state, choice_id))
+    target = views.scenes.get(e.target) or views.scene(story, e.target)
+    take = sv.takes[choice_id] = _take_fn(story, state.scene, e, target)
+    return take(state)
 
 
 def initial_vars(story: Story) -> dict[str, Value]:
