@@ -754,7 +754,8 @@ def _take_fn(story: Story, scene_id: str, e: ChoiceEntry, target: SceneView
         new.passed = ()
         new.calls = state.calls
         new.__class__ = made
-        return cast(GameState, new)
+        done: GameState = new  # not typing.cast: that is a call
+        return done
 
     if not target.fallback:
         return take
