@@ -707,63 +707,63 @@ class ChoiceEntry:
             self.locked_view = view(choice.id, text, choice.target, False, choice.locked_reason)
 
 
-def _take_fn(story: Story, scene_id: str, e: ChoiceEntry, target: SceneView
-             ) -> Callable[[GameState], GameState]:
-    """The step of ``e`` from a state of its scene to the next: runtime.choose_generic."""
-    invalid = _rt.InvalidChoice
-    taken = f"choice '{e.id}' in '{scene_id}' was already taken"
-    closed = f"choice '{e.id}' in '{scene_id}' is not available"
-    once_key, cond, dest, reply = e.once_key, e.cond, e.target, e.reply_key
-    marked = frozenset((once_key,)) if once_key is not None else frozenset()
-    step = (e.id,)  # what the path grows by: one tuple made here, not one per choice
-    effects = effects_fn(story, e.choice.effects)
-    on_enter = target.on_enter
-    writes = effects is not None or on_enter is not None
-    draft, made = StateDraft, GameState
+Step = tuple[OnceKey | None, frozenset[OnceKey], Fn | None, str, OnceKey | None,
+             tuple[str], Effect | None, Effect | None, Callable[[GameState], GameState] | None]
+"""What taking one choice does, as data for ``_take``: its once mark (and the set of it),
+its condition, the scene it enters, its reply mark, the path step, its effects, the
+entry effects of the scene it enters, and what follows (fallbacks) or None."""
 
-    def take(state: GameState) -> GameState:
-        once = state.once
-        if once_key is not None:
-            if once_key in once:
-                raise invalid(taken)
-            once = once | marked
-        if cond is not None and not cond(state):
-            raise invalid(closed)
-        visits = dict(state.visits)
-        if not writes:  # states are never mutated: a choice that sets nothing shares vars
-            vars = state.vars
-            visits[dest] = visits.get(dest, 0) + 1
-        else:
-            changed = dict(state.vars)
-            if effects is not None:
-                effects(changed, visits, state.seed, state.turn)
-            visits[dest] = visits.get(dest, 0) + 1
-            if on_enter is not None:
-                on_enter(changed, visits, state.seed, state.turn + 1)
-            vars = changed
-        # state.successor, written out (a call less per choice)
-        new = draft()
-        new.scene = dest
-        new.vars = vars
-        new.visits = visits
-        new.once = once
-        new.seed = state.seed
-        new.turn = state.turn + 1
-        new.path = state.path + step
-        new.reply = reply
-        new.passed = ()
-        new.calls = state.calls
-        new.__class__ = made
-        done: GameState = new  # not typing.cast: that is a call
-        return done
 
-    if not target.fallback:
-        return take
+def _step_of(story: Story, e: ChoiceEntry, target: SceneView) -> Step:
+    then = None
+    if target.fallback:
+        def then(state: GameState) -> GameState:
+            return cast(GameState, _rt.follow_fallbacks(story, state))
 
-    def take_and_fall_back(state: GameState) -> GameState:
-        return cast(GameState, _rt.follow_fallbacks(story, take(state)))
+    marked = frozenset((e.once_key,)) if e.once_key is not None else frozenset()
+    return (e.once_key, marked, e.cond, e.target, e.reply_key, (e.id,),
+            effects_fn(story, e.choice.effects), target.on_enter, then)
 
-    return take_and_fall_back
+
+def _take(state: GameState, step: Step) -> GameState:
+    """Take a choice of the state's scene: runtime.choose_generic. One function for every
+    choice, reading the choice's Step (a tuple): a closure per choice touched more memory
+    on a large story (its function object, closure and cells) and was no faster."""
+    once_key, marked, cond, dest, reply, grow, effects, on_enter, then = step
+    once = state.once
+    if once_key is not None:
+        if once_key in once:
+            raise _rt.InvalidChoice(f"choice '{grow[0]}' in '{state.scene}' was already taken")
+        once = once | marked
+    if cond is not None and not cond(state):
+        raise _rt.InvalidChoice(f"choice '{grow[0]}' in '{state.scene}' is not available")
+    visits = dict(state.visits)
+    if effects is None and on_enter is None:  # states are never mutated: vars are shared
+        vars = state.vars
+        visits[dest] = visits.get(dest, 0) + 1
+    else:
+        changed = dict(state.vars)
+        if effects is not None:
+            effects(changed, visits, state.seed, state.turn)
+        visits[dest] = visits.get(dest, 0) + 1
+        if on_enter is not None:
+            on_enter(changed, visits, state.seed, state.turn + 1)
+        vars = changed
+    # state.successor, written out (a call less per choice)
+    new = StateDraft()
+    new.scene = dest
+    new.vars = vars
+    new.visits = visits
+    new.once = once
+    new.seed = state.seed
+    new.turn = state.turn + 1
+    new.path = state.path + grow
+    new.reply = reply
+    new.passed = ()
+    new.calls = state.calls
+    new.__class__ = GameState
+    done: GameState = new  # not typing.cast: that is a call
+    return done if then is None else then(done)
 
 
 class SceneView:
@@ -809,7 +809,7 @@ class SceneView:
                                              if e.once_key is not None))
         self.memo: dict[Hashable, Any] = {}
         # the step of each choice taken so far (never filled in a generic scene)
-        self.takes: dict[str, Callable[[GameState], GameState]] = {}
+        self.takes: dict[str, Step] = {}
 
 
 class StoryViews:
@@ -910,9 +910,9 @@ def choose(story: Story, state: GameState, choice_id: str) -> GameState:
     if views is None or views.ref() is not story:
         views = views_of(story)
     sv = views.scenes.get(state.scene) or views.scene(story, state.scene)
-    take = sv.takes.get(choice_id)
-    if take is not None:
-        return take(state)
+    step = sv.takes.get(choice_id)
+    if step is not None:
+        return _take(state, step)
     return _choose_first(story, views, sv, state, choice_id)
 
 
@@ -926,8 +926,8 @@ def _choose_first(story: Story, views: StoryViews, sv: SceneView, state: GameSta
     if sv.fallback:
         return cast(GameState, _rt.choose_generic(story, state, choice_id))
     target = views.scenes.get(e.target) or views.scene(story, e.target)
-    take = sv.takes[choice_id] = _take_fn(story, state.scene, e, target)
-    return take(state)
+    step = sv.takes[choice_id] = _step_of(story, e, target)
+    return _take(state, step)
 
 
 def initial_vars(story: Story) -> dict[str, Value]:
