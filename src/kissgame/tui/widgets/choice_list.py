@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rich.text import Text
 from textual import events, on
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
@@ -40,11 +40,15 @@ class MenuList(OptionList):
             self.action_last()
 
 
-def numbered(number: int, label: str, style: str = "") -> Text:
-    prompt = Text()
-    prompt.append(f"{number}. " if number <= 9 else "   ", "bold")
-    prompt.append(label, style)
-    return prompt
+def numbered(number: int, label: str, locked: str | None = None) -> Content:
+    """``1. label`` (and ``  (locked: why)`` in italics). Textual's own Content, not Rich
+    Text, so the list draws it without converting it first; built from plain strings,
+    never parsed as markup."""
+    parts: list[str | tuple[str, str]] = [
+        (f"{number}. " if number <= 9 else "   ", "bold"), label]
+    if locked is not None:
+        parts.append((f"  (locked: {locked})" if locked else "  (locked)", "italic"))
+    return Content.assemble(*parts)
 
 
 class ChoiceList(MenuList):
@@ -88,10 +92,8 @@ class ChoiceList(MenuList):
     def show_choices(self, choices: Sequence[ChoiceView]) -> None:
         options = []
         for number, view in enumerate(choices, start=1):
-            prompt = numbered(number, view.label)
-            if not view.enabled:
-                prompt.append(f"  (locked: {view.locked_reason})" if view.locked_reason
-                              else "  (locked)", "italic")
+            prompt = numbered(number, view.label,
+                              None if view.enabled else view.locked_reason or "")
             options.append(Option(prompt, disabled=not view.enabled))
         self._replace(options, [view.id for view in choices], actions=False)
 

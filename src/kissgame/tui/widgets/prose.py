@@ -145,6 +145,7 @@ class ProsePanel(ScrollView, can_focus=False):
         self._group_key: tuple[object, ...] | None = None
         self._prepared: dict[tuple[int, Style, tuple[object, ...]], list[list[Segment]]] = {}
         self._styles: dict[str, Style] = {}
+        self._styles_key: tuple[str, Style] | None = None
 
     def set_measure(self, columns: int) -> None:
         """The widest the text gets (0: the whole panel); a comfortable measure reads
@@ -276,11 +277,16 @@ class ProsePanel(ScrollView, can_focus=False):
         self.refresh()  # the scroll bar and the cue follow the position
 
     def render_lines(self, crop: Region) -> list[Strip]:
-        # The styles, once a paint rather than once a line (each walks the DOM).
+        # The styles, once a paint rather than once a line (each walks the DOM), and
+        # the component styles only when the theme or the panel's own style changes.
         self._render_lines()
-        self._styles = {part: self.get_component_rich_style(part)
-                        for part in ("prose--cue", "prose--bar", "prose--thumb")}
-        self._styles["base"] = self.rich_style
+        base = self.rich_style
+        key = (self.app.theme, base)
+        if key != self._styles_key:
+            self._styles_key = key
+            self._styles = {part: self.get_component_rich_style(part)
+                            for part in ("prose--cue", "prose--bar", "prose--thumb")}
+        self._styles["base"] = base
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
