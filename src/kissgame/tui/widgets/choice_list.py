@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Self
 
 from textual import events, on
 from textual.content import Content
+from textual.geometry import Region
 from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
@@ -73,6 +75,7 @@ class ChoiceList(MenuList):
         self.showing_actions = False
         self._values: list[str] = []
         self._options_width = -1
+        self._repaint_only = False
 
     @property
     def allow_vertical_scroll(self) -> bool:
@@ -80,6 +83,11 @@ class ChoiceList(MenuList):
         # moment while new options met the old height, and hiding it again cost the
         # screen a second layout on every choice. Keys and the wheel still scroll.
         return self.max_scroll_y > 0 and not self._check_disabled()
+
+    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False,
+                recompose: bool = False) -> Self:
+        return super().refresh(*regions, repaint=repaint,
+                               layout=layout and not self._repaint_only, recompose=recompose)
 
     def on_resize(self, event: events.Resize) -> None:
         # Textual's list forgets its rendered options on every resize, and repaints
@@ -105,7 +113,16 @@ class ChoiceList(MenuList):
     def _replace(self, options: list[Option], values: list[str], actions: bool) -> None:
         self.showing_actions = actions
         self._values = values
-        self.set_options(options)
+        # Textual lays the screen out again for new options; when they take as many
+        # lines as the old ones (and the list has its size), a repaint is enough.
+        lines = self.virtual_size.height if self.size else -1
+        self._repaint_only = True
+        try:
+            self.set_options(options)
+        finally:
+            self._repaint_only = False
+        if self.virtual_size.height != lines:
+            self.refresh(layout=True)
         first = next((i for i, option in enumerate(options) if not option.disabled), None)
         self.highlighted = first
         self.scroll_home(animate=False)

@@ -260,7 +260,8 @@ class ProsePanel(ScrollView, can_focus=False):
             self._lines = self._render_text(self._group, width, base) if width > 0 else []
         size = Size(width, len(self._lines))
         if size != self.virtual_size:
-            self.virtual_size = size
+            # No layout: the panel's size never follows its text (see the class).
+            self.set_reactive(ProsePanel.virtual_size, size)
         if self.scroll_y > self.max_scroll_y:
             self.scroll_to(y=self.max_scroll_y, animate=False, force=True)
 
