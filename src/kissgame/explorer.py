@@ -933,6 +933,8 @@ def _beam_searches(story: Story, tracker: _Tracker, levels: _Levels, seed: int) 
                 _beam_search(story, tracker, levels, ending_id, seed)
                 report.beam_searches += 1
         return
+    if not order:
+        return
     if not levels.forked:
         levels.fork()
     team = levels.team
