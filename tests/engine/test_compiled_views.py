@@ -103,6 +103,26 @@ def test_a_new_story_object_gets_its_own_views():
     assert [line.text for line in current(b, state).lines] == ["Changed."]
 
 
+def test_a_story_played_and_let_go_is_freed_with_its_views():
+    """A live reload builds a new Story each time; the old one (and everything compiled
+    from it) must not stay in memory for the rest of the process."""
+    import gc
+    import weakref
+
+    from kissgame.engine import compiled
+
+    def play_a_while() -> weakref.ref:
+        story = load_story(default_story_root()).story
+        assert story is not None
+        walk_both(story, seed=3, steps=200)
+        return weakref.ref(story)
+
+    gone = [play_a_while() for _ in range(3)]
+    gc.collect()
+    assert [ref() for ref in gone] == [None, None, None]
+    assert not any(views.ref() is None for views in compiled._VIEWS.values())
+
+
 # Every kind of value the compiled functions handle themselves or leave to the generic
 # rule: bounds reached (clamping), fractions, text, dice, visit counts, once marks,
 # expressions as values, effects that fail.

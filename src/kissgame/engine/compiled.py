@@ -815,17 +815,21 @@ class SceneView:
 class StoryViews:
     """The compiled scenes of one Story, built on first use."""
 
-    __slots__ = ("ref", "scenes", "initial")
+    __slots__ = ("ref", "story", "scenes", "initial")
 
     def __init__(self, story: Story):
-        self.ref = weakref.ref(story)  # the story holds no reference back: no cycle to leak
+        self.ref = weakref.ref(story)
+        # What is compiled from here keeps only this proxy: a closure holding the story
+        # itself would keep it (and its views, in _VIEWS) alive for the whole process,
+        # one more story for every live reload.
+        self.story = cast(Story, weakref.proxy(story))
         self.scenes: dict[str, SceneView] = {}
         self.initial = story.initial_vars()
 
     def scene(self, story: Story, scene_id: str) -> SceneView:
         view = self.scenes.get(scene_id)
         if view is None:
-            view = self.scenes[scene_id] = SceneView(story, story.scenes[scene_id])
+            view = self.scenes[scene_id] = SceneView(self.story, story.scenes[scene_id])
         return view
 
 
@@ -867,9 +871,17 @@ def views_of(story: Story) -> StoryViews:
     views = _VIEWS.get(key)
     if views is None or views.ref() is not story:
         views = _VIEWS[key] = StoryViews(story)
-        weakref.finalize(story, _VIEWS.pop, key, None)
+        weakref.finalize(story, _forget, key)
     _last = views
     return views
+
+
+def _forget(key: int) -> None:
+    """A story was freed: drop its views."""
+    global _last
+    views = _VIEWS.pop(key, None)
+    if views is not None and views is _last:
+        _last = None
 
 
 def current(story: Story, state: GameState) -> Any:  # a runtime.Beat
@@ -926,7 +938,7 @@ def _choose_first(story: Story, views: StoryViews, sv: SceneView, state: GameSta
     if sv.fallback:
         return cast(GameState, _rt.choose_generic(story, state, choice_id))
     target = views.scenes.get(e.target) or views.scene(story, e.target)
-    step = sv.takes[choice_id] = _step_of(story, e, target)
+    step = sv.takes[choice_id] = _step_of(views.story, e, target)
     return _take(state, step)
 
 
