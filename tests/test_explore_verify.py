@@ -290,3 +290,22 @@ def test_the_builtin_story_explores_clean(capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["assumption_failures"] == [] and data["runtime_errors"] == []
     assert data["text_arms_shown"] / data["text_arms_total"] > 0.8
+
+
+def test_explore_leaves_the_garbage_collector_as_it_found_it(make_story):
+    """explore collects garbage less often while it searches (its states form no
+    cycles); a program that calls it gets its own collector settings back."""
+    import gc
+
+    from kissgame.explorer import explore
+    from kissgame.loader import load_story
+
+    story = load_story(make_story(MANIFEST, ASSUME)).story
+    before = gc.get_threshold()
+    gc.set_threshold(500, 7, 9)
+    try:
+        report = explore(story)
+        assert gc.get_threshold() == (500, 7, 9)
+    finally:
+        gc.set_threshold(*before)
+    assert report.assumption_failures  # it did search
